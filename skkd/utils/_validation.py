@@ -1,0 +1,79 @@
+"""Input checks shared by transformers and estimators.
+
+Every error names the argument and says what was expected (DESIGN §6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+from skkd._modalities import Modalities
+
+
+def check_signal_windows(
+    X,
+    *,
+    name: str = "X",
+    min_length: int = 1,
+    allow_nan: bool = False,
+    ranks: Iterable[int] = (2, 3),
+    dtype=np.float64,
+) -> np.ndarray:
+    """Validate windows of a signal and return them as a float array.
+
+    ``X`` is ``(n, T)`` or ``(n, c, T)`` (the allowed ``ranks``). Raises
+    ``TypeError`` for non-numeric input and ``ValueError`` naming ``name`` for a
+    wrong rank, no windows, windows shorter than ``min_length`` samples or
+    NaN/inf values (unless ``allow_nan``).
+
+    >>> check_signal_windows(np.zeros((3, 8))).shape
+    (3, 8)
+    """
+    if isinstance(X, Mapping):
+        raise TypeError(
+            f"{name} must be an array of windows, got a dict of modalities; route "
+            "its keys with skkd.compose.ModalityTransformer."
+        )
+    try:
+        arr = np.asarray(X, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array of windows: {exc}") from exc
+    ranks = tuple(ranks)
+    if arr.ndim not in ranks:
+        raise ValueError(
+            f"{name} must have rank {' or '.join(map(str, ranks))} "
+            f"(windows first), got shape {arr.shape}."
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} has no windows (shape {arr.shape}).")
+    if arr.shape[-1] < min_length:
+        raise ValueError(
+            f"{name} windows have {arr.shape[-1]} samples; at least {min_length} "
+            "are needed."
+        )
+    if not allow_nan and not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return arr
+
+
+def check_modalities(X, *, required: Iterable[str] = (), name: str = "X") -> Modalities:
+    """Return ``X`` as :class:`~skkd.Modalities`, checking required keys.
+
+    >>> X = check_modalities({"eda": np.zeros((2, 4))}, required=["eda"])
+    >>> type(X).__name__
+    'Modalities'
+    """
+    if not isinstance(X, Mapping):
+        raise TypeError(
+            f"{name} must be a dict of modalities (skkd.Modalities), got "
+            f"{type(X).__name__}."
+        )
+    X = X if isinstance(X, Modalities) else Modalities(X)
+    missing = [k for k in required if k not in X]
+    if missing:
+        raise ValueError(
+            f"{name} lacks modalities {missing}; it has {sorted(X.keys())}."
+        )
+    return X
