@@ -1,0 +1,317 @@
+"""Reader for the Empatica E4 CSV export (one folder per session)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from skkd.datasets._home import require_dir, require_file
+
+__all__ = ["E4Recording", "E4Signal", "read_empatica_e4"]
+
+#: signal name -> (file name, column names). ACC is in units of 1/64 g.
+E4_SIGNAL_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "eda": ("EDA.csv", ("eda",)),
+    "temp": ("TEMP.csv", ("temp",)),
+    "bvp": ("BVP.csv", ("bvp",)),
+    "acc": ("ACC.csv", ("x", "y", "z")),
+    "hr": ("HR.csv", ("hr",)),
+}
+
+_FORMAT = (
+    "an Empatica E4 CSV (row 1: session start as a unix timestamp, row 2: "
+    "sampling rate in Hz, then one sample a row)"
+)
+
+
+@dataclass(frozen=True)
+class E4Signal:
+    """One continuously sampled E4 signal.
+
+    Attributes
+    ----------
+    name : str
+        Signal name (``"eda"``, ``"temp"``, ``"bvp"``, ``"acc"``, ``"hr"``).
+    data : ndarray of shape (T, c)
+        Samples as written in the file (float64), one column per axis.
+    fs : float
+        Sampling rate in Hz.
+    start : float
+        Unix time (UTC, seconds) of the first sample.
+    columns : tuple of str
+        Column names (``("x", "y", "z")`` for ACC).
+    """
+
+    name: str
+    data: np.ndarray
+    fs: float
+    start: float
+    columns: tuple[str, ...] = ()
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples ``T``."""
+        return int(self.data.shape[0])
+
+    @property
+    def duration(self) -> float:
+        """Length of the recording in seconds (``T / fs``)."""
+        return self.n_samples / self.fs
+
+    @property
+    def stop(self) -> float:
+        """Unix time just after the last sample (``start + T / fs``)."""
+        return self.start + self.duration
+
+    def times(self) -> np.ndarray:
+        """Unix time of every sample, shape ``(T,)``."""
+        return self.start + np.arange(self.n_samples) / self.fs
+
+
+@dataclass(frozen=True)
+class E4Recording:
+    """Everything one E4 export folder holds.
+
+    Attributes
+    ----------
+    folder : Path
+    signals : dict of str to E4Signal
+        The continuously sampled signals that were read; ``recording["eda"]``
+        is a shortcut for ``recording.signals["eda"]``.
+    ibi : DataFrame or None
+        Inter-beat intervals: columns ``time`` (unix s of the beat),
+        ``seconds_since_start`` and ``interval_s``; ``None`` if the folder has
+        no ``IBI.csv``.
+    tags : ndarray of float or None
+        Unix times of the button presses, in file order; an empty array for an
+        empty tags file, ``None`` if the folder has no tags file.
+    """
+
+    folder: Path
+    signals: dict[str, E4Signal] = field(default_factory=dict)
+    ibi: pd.DataFrame | None = None
+    tags: np.ndarray | None = None
+
+    def __getitem__(self, name: str) -> E4Signal:
+        try:
+            return self.signals[name]
+        except KeyError:
+            raise KeyError(
+                f"signal {name!r} was not read from {self.folder}; available: "
+                f"{sorted(self.signals)}."
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.signals
+
+
+def _header_values(line: str, path: Path, row: int, n_columns: int) -> float:
+    fields = [f.strip() for f in line.strip().split(",")]
+    if len(fields) != n_columns:
+        raise ValueError(
+            f"{path}: header row {row} has {len(fields)} value(s), expected "
+            f"{n_columns}; the file should be {_FORMAT}."
+        )
+    try:
+        values = np.array([float(f) for f in fields])
+    except ValueError:
+        raise ValueError(
+            f"{path}: header row {row} is not numeric ({line.strip()!r}); the "
+            f"file should be {_FORMAT}."
+        ) from None
+    if not np.isfinite(values).all() or np.ptp(values) != 0:
+        raise ValueError(
+            f"{path}: header row {row} must repeat one finite value per column, "
+            f"got {line.strip()!r}."
+        )
+    return float(values[0])
+
+
+def _read_header(path: Path, n_lines: int) -> list[str]:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        lines = [fh.readline() for _ in range(n_lines)]
+    if not lines[0].strip():
+        raise ValueError(f"{path}: the file is empty; expected {_FORMAT}.")
+    if any(not line.strip() for line in lines):
+        raise ValueError(
+            f"{path}: the file ends inside its {n_lines}-row header; expected {_FORMAT}."
+        )
+    return lines
+
+
+def _first_bad_row(path: Path, skiprows: int) -> tuple[int, str]:
+    raw = pd.read_csv(
+        path, header=None, skiprows=skiprows, dtype=str, skip_blank_lines=False,
+        keep_default_na=False,
+    )
+    for col in raw.columns:
+        numeric = pd.to_numeric(raw[col].str.strip(), errors="coerce")
+        bad = numeric.isna() & (raw[col].str.strip() != "")
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            return i + skiprows + 1, str(raw[col].iloc[i])
+    return -1, ""  # pragma: no cover - only called after a conversion failure
+
+
+def _read_samples(path: Path, skiprows: int, n_columns: int) -> np.ndarray:
+    """Samples below the header as a float64 (T, n_columns) array."""
+    try:
+        frame = pd.read_csv(
+            path, header=None, skiprows=skiprows, dtype=np.float64,
+            skip_blank_lines=False, engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        return np.empty((0, n_columns))
+    except pd.errors.ParserError as exc:
+        raise ValueError(
+            f"{path}: malformed sample rows ({exc}); expected {n_columns} "
+            "comma-separated value(s) a row."
+        ) from None
+    except (ValueError, TypeError):
+        line, value = _first_bad_row(path, skiprows)
+        raise ValueError(
+            f"{path}: non-numeric value {value!r} on line {line}; samples must be numbers."
+        ) from None
+    data = frame.to_numpy(dtype=np.float64)
+    # blank lines at the very end of a file are not samples; anything else is
+    filled = np.flatnonzero(~np.isnan(data).all(axis=1))
+    data = data[: filled[-1] + 1] if filled.size else data[:0]
+    if data.shape[1] != n_columns:
+        raise ValueError(
+            f"{path}: sample rows have {data.shape[1]} value(s), expected {n_columns}."
+        )
+    if not np.isfinite(data).all():
+        row = int(np.flatnonzero(~np.isfinite(data).all(axis=1))[0])
+        raise ValueError(
+            f"{path}: line {row + skiprows + 1} is truncated or has a missing/"
+            f"infinite value; every row needs {n_columns} finite number(s)."
+        )
+    return data
+
+
+def read_e4_signal(path: str | os.PathLike, name: str, columns: tuple[str, ...]) -> E4Signal:
+    """Read one E4 signal file (EDA, TEMP, BVP, ACC or HR) into an :class:`E4Signal`."""
+    path = require_file(Path(path), f"the E4 {name.upper()} file")
+    n_columns = len(columns)
+    first, second = _read_header(path, 2)
+    start = _header_values(first, path, 1, n_columns)
+    fs = _header_values(second, path, 2, n_columns)
+    if fs <= 0:
+        raise ValueError(f"{path}: sampling rate (row 2) must be positive, got {fs}.")
+    data = _read_samples(path, 2, n_columns)
+    return E4Signal(name=name, data=data, fs=fs, start=start, columns=columns)
+
+
+def read_e4_ibi(path: str | os.PathLike) -> pd.DataFrame:
+    """Read ``IBI.csv``: row 1 ``start, IBI``; then ``seconds since start, interval``."""
+    path = require_file(Path(path), "the E4 IBI file")
+    (first,) = _read_header(path, 1)
+    fields = [f.strip() for f in first.strip().split(",")]
+    try:
+        start = float(fields[0])
+    except ValueError:
+        start = np.nan
+    if len(fields) != 2 or not np.isfinite(start):
+        raise ValueError(
+            f"{path}: row 1 must be '<unix start time>, IBI', got {first.strip()!r}."
+        )
+    data = _read_samples(path, 1, 2)
+    if (data[:, 1] <= 0).any():
+        raise ValueError(f"{path}: inter-beat intervals (column 2) must be positive.")
+    return pd.DataFrame(
+        {
+            "time": start + data[:, 0],
+            "seconds_since_start": data[:, 0],
+            "interval_s": data[:, 1],
+        }
+    )
+
+
+def read_e4_tags(path: str | os.PathLike) -> np.ndarray:
+    """Read a tags file: one unix timestamp a row (an empty file means no presses)."""
+    path = require_file(Path(path), "the E4 tags file")
+    data = _read_samples(path, 0, 1)
+    return data[:, 0]
+
+
+def _find_tags_file(folder: Path) -> Path | None:
+    candidates = sorted(folder.glob("tags*.csv"))
+    if len(candidates) > 1:
+        raise ValueError(
+            f"{folder}: several tags files {[c.name for c in candidates]}; expected one."
+        )
+    return candidates[0] if candidates else None
+
+
+def read_empatica_e4(
+    folder: str | os.PathLike, signals: list[str] | tuple[str, ...] | None = None
+) -> E4Recording:
+    """Read an Empatica E4 CSV export folder.
+
+    Signal files (``EDA.csv`` 4 Hz, ``TEMP.csv`` 4 Hz, ``BVP.csv`` 64 Hz,
+    ``ACC.csv`` 32 Hz x/y/z in 1/64 g, ``HR.csv`` 1 Hz) hold the session start
+    (unix s, UTC) on row 1, the rate on row 2, then samples. ``IBI.csv`` and the
+    tags file (``tags*.csv``, unix times of button presses) are read when present.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The export folder.
+    signals : sequence of str, optional
+        Signals to read among ``"eda", "temp", "bvp", "acc", "hr"``; each must
+        exist. By default every one of them present in the folder is read.
+
+    Returns
+    -------
+    E4Recording
+        ``recording["eda"].data`` is ``(T, 1)``, ``.fs`` and ``.start`` give its
+        rate and absolute start; ``recording.ibi`` and ``recording.tags`` too.
+
+    Raises
+    ------
+    FileNotFoundError
+        Missing folder, missing requested file, or no signal file at all.
+    ValueError
+        A malformed file (empty, wrong header, truncated row, non-numeric value),
+        named with its path and line.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "EDA.csv").write_text("1600000000.0\\n4.0\\n0.1\\n0.2\\n")
+    >>> rec = read_empatica_e4(folder)
+    >>> rec["eda"].data.shape, rec["eda"].fs, rec["eda"].stop - rec["eda"].start
+    ((2, 1), 4.0, 0.5)
+    """
+    folder = require_dir(Path(folder), "an Empatica E4 export folder")
+    if signals is None:
+        names = [n for n, (f, _) in E4_SIGNAL_FILES.items() if (folder / f).is_file()]
+        if not names:
+            raise FileNotFoundError(
+                f"{folder}: no E4 signal file found; expected some of "
+                f"{[f for f, _ in E4_SIGNAL_FILES.values()]}."
+            )
+    else:
+        if isinstance(signals, str):
+            signals = [signals]
+        unknown = [n for n in signals if n not in E4_SIGNAL_FILES]
+        if unknown:
+            raise ValueError(
+                f"signals: unknown E4 signal(s) {unknown}; choose among "
+                f"{list(E4_SIGNAL_FILES)}."
+            )
+        names = list(dict.fromkeys(signals))
+    read = {}
+    for name in names:
+        file_name, columns = E4_SIGNAL_FILES[name]
+        read[name] = read_e4_signal(folder / file_name, name, columns)
+    ibi_path = folder / "IBI.csv"
+    ibi = read_e4_ibi(ibi_path) if ibi_path.is_file() else None
+    tags_path = _find_tags_file(folder)
+    tags = read_e4_tags(tags_path) if tags_path is not None else None
+    return E4Recording(folder=folder, signals=read, ibi=ibi, tags=tags)

@@ -1,0 +1,180 @@
+"""Cut continuous signals of different rates and start times into aligned windows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from numbers import Real
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = ["window_signals"]
+
+_TOL = 1e-6  # seconds / samples: slack for floating-point times
+
+
+def _per_signal(value, names: list[str], arg: str, from_signals: dict) -> dict[str, float]:
+    """Broadcast a scalar or mapping argument (``fs``, ``t0``) to every signal."""
+    if value is None:
+        missing = [n for n in names if n not in from_signals]
+        if missing:
+            raise ValueError(
+                f"{arg} is required for signals {missing} (plain arrays carry no "
+                f"{arg}); pass a number or a dict of signal name to {arg}."
+            )
+        return {n: float(from_signals[n]) for n in names}
+    if isinstance(value, Mapping):
+        missing = [n for n in names if n not in value]
+        if missing:
+            raise ValueError(f"{arg} lacks an entry for signals {missing}.")
+        out = {n: value[n] for n in names}
+    elif isinstance(value, Real):
+        out = dict.fromkeys(names, value)
+    else:
+        raise TypeError(
+            f"{arg} must be a number or a dict of signal name to number, got "
+            f"{type(value).__name__}."
+        )
+    for n, v in out.items():
+        if not isinstance(v, Real) or not np.isfinite(v):
+            raise ValueError(f"{arg}[{n!r}] must be a finite number, got {v!r}.")
+    return {n: float(v) for n, v in out.items()}
+
+
+def _as_samples(name: str, value) -> np.ndarray:
+    data = getattr(value, "data", value)  # E4Signal-like objects carry .data
+    try:
+        arr = np.asarray(data)
+    except (TypeError, ValueError) as exc:  # pragma: no cover - ragged input
+        raise TypeError(f"signals[{name!r}] must be an array: {exc}") from exc
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"signals[{name!r}] must be numeric, got dtype {arr.dtype}.")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"signals[{name!r}] must be (T,) or (T, channels) with time on axis 0, "
+            f"got shape {arr.shape}."
+        )
+    return arr
+
+
+def _whole_samples(seconds: float, fs: float, name: str, arg: str) -> int:
+    n = seconds * fs
+    if abs(n - round(n)) > 1e-9 * max(1.0, abs(n)) or round(n) < 1:
+        raise ValueError(
+            f"{arg}={seconds!r} s at {fs!r} Hz gives {n!r} samples for signal "
+            f"{name!r}; {arg} * fs must be a positive whole number of samples."
+        )
+    return int(round(n))
+
+
+def window_signals(
+    signals: Mapping,
+    fs: Mapping[str, float] | float | None = None,
+    window_s: float = 60.0,
+    step_s: float | None = None,
+    start: float | None = None,
+    stop: float | None = None,
+    *,
+    t0: Mapping[str, float] | float | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Cut continuous signals into windows aligned in absolute time.
+
+    Window ``k`` covers ``[start + k * step_s, start + k * step_s + window_s)``
+    for every signal; windows are made while they end at or before ``stop``.
+    Each signal's window begins at its sample nearest to the window start (an
+    error of at most half a sample period when a signal's sample grid does not
+    fall on the window start) and has exactly ``window_s * fs`` samples.
+
+    Parameters
+    ----------
+    signals : mapping of str to array-like or E4Signal
+        Name -> samples, ``(T,)`` or ``(T, c)`` with time on axis 0. An
+        :class:`~skkd.datasets.E4Signal` brings its own ``fs`` and start time.
+    fs : float or mapping of str to float, optional
+        Sampling rate(s) in Hz; taken from the signals when omitted.
+    window_s : float, default=60
+        Window length in seconds; ``window_s * fs`` must be a whole number of
+        samples for every signal (else ``ValueError``).
+    step_s : float, optional
+        Hop between window starts in seconds; defaults to ``window_s``.
+    start, stop : float, optional
+        Span to cut, in the signals' time base. Default: the span every signal
+        covers (latest first sample to earliest end). A span a signal does not
+        cover raises ``ValueError``.
+    t0 : float or mapping of str to float, optional
+        Time of each signal's first sample (e.g. unix seconds); default 0, or
+        the signal's ``start`` for E4Signal values.
+
+    Returns
+    -------
+    windows : dict of str to ndarray of shape (n, c, window_s * fs)
+        Same dtype as the input; ``n`` may be 0 if the span is shorter than a window.
+    t_start : ndarray of shape (n,)
+        Start time of each window.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> eda = np.arange(40.0)             # 10 s at 4 Hz, starting at t=0
+    >>> bvp = np.arange(64.0 * 9)         # 9 s at 64 Hz, starting at t=1
+    >>> w, t = window_signals({"eda": eda, "bvp": bvp}, fs={"eda": 4, "bvp": 64},
+    ...                       window_s=4, step_s=2, t0={"eda": 0, "bvp": 1})
+    >>> t
+    array([1., 3., 5.])
+    >>> w["eda"].shape, w["bvp"].shape
+    ((3, 1, 16), (3, 1, 256))
+    >>> float(w["eda"][1, 0, 0]) / 4, float(w["bvp"][1, 0, 0]) / 64 + 1
+    (3.0, 3.0)
+    """
+    if not isinstance(signals, Mapping) or not signals:
+        raise ValueError(
+            "signals must be a non-empty dict of signal name to samples, got "
+            f"{signals!r:.80}."
+        )
+    names = list(signals)
+    arrays = {n: _as_samples(n, signals[n]) for n in names}
+    own_fs = {n: s.fs for n, s in signals.items() if hasattr(s, "fs")}
+    own_t0 = {n: s.start for n, s in signals.items() if hasattr(s, "start")}
+    rates = _per_signal(fs, names, "fs", own_fs)
+    if t0 is None:
+        t0 = {n: own_t0.get(n, 0.0) for n in names}
+    starts = _per_signal(t0, names, "t0", {})
+    for n, r in rates.items():
+        if r <= 0:
+            raise ValueError(f"fs[{n!r}] must be positive, got {r}.")
+    for arg, value in (("window_s", window_s), ("step_s", step_s)):
+        if value is not None and (not isinstance(value, Real) or not value > 0
+                                  or not np.isfinite(value)):
+            raise ValueError(f"{arg} must be a positive number of seconds, got {value!r}.")
+    step_s = window_s if step_s is None else step_s
+    lengths = {n: _whole_samples(window_s, rates[n], n, "window_s") for n in names}
+
+    ends = {n: starts[n] + arrays[n].shape[0] / rates[n] for n in names}
+    span_start = max(starts.values()) if start is None else float(start)
+    span_stop = min(ends.values()) if stop is None else float(stop)
+    for n in names:
+        half = 0.5 / rates[n]
+        if span_start < starts[n] - half - _TOL or span_stop > ends[n] + _TOL:
+            raise ValueError(
+                f"signal {n!r} covers [{starts[n]!r}, {ends[n]!r}) but windows were "
+                f"requested over [{span_start!r}, {span_stop!r}); pass start/stop "
+                "inside every signal's span."
+            )
+
+    room = span_stop - span_start - window_s
+    n_windows = int(np.floor(room / step_s + _TOL)) + 1 if room >= -_TOL else 0
+    t_start = span_start + step_s * np.arange(n_windows, dtype=np.float64)
+
+    windows = {}
+    for n in names:
+        x, length = arrays[n], lengths[n]
+        first = np.rint((t_start - starts[n]) * rates[n]).astype(np.int64)
+        first = np.clip(first, 0, max(x.shape[0] - length, 0))  # float slack only
+        if n_windows == 0 or x.shape[0] < length:
+            windows[n] = np.empty((0, x.shape[1], length), dtype=x.dtype)
+            continue
+        view = sliding_window_view(x, length, axis=0)  # (T - L + 1, c, L)
+        windows[n] = view[first].copy()
+    return windows, t_start
