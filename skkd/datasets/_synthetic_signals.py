@@ -9,12 +9,14 @@ the latent affective state to these parameters lives in
 Cardiac, respiratory and electrodermal waveforms come from NeuroKit2's
 simulators (:func:`neurokit2.ecg_simulate`, :func:`neurokit2.ppg_simulate`,
 :func:`neurokit2.rsp_simulate`, :func:`neurokit2.eda_simulate`). Those take a
-*constant* rate, so each is simulated once, as one long stretch at a nominal
-rate (60 beats, 15 breaths or 4 SCRs per minute), and read back through a
-time warp whose speed follows the requested instantaneous rate: a window at
-90 bpm reads 1.5 s of the 60-bpm source per second. One simulator call per
-recording instead of one per window keeps generation fast, and the rate can
-change smoothly within a recording. NeuroKit2 has no EEG simulator without
+*constant* rate, so each is simulated once per recording, briefly, at a
+nominal rate (60 beats at 60 bpm, 30 breaths at 15 /min, 20 SCRs at 4 /min),
+cut between two upward crossings of its mean so it loops seamlessly, and read
+back through a time warp whose speed follows the requested instantaneous
+rate: a stretch at 90 bpm reads 1.5 s of the 60-bpm source per second. One
+short simulator call per recording instead of one per window keeps
+generation fast whatever the recording length, and the rate can change
+smoothly within a recording. NeuroKit2 has no EEG simulator without
 MNE, nor speech or face simulators, so those are built here from filtered noise,
 a glottal pulse train through formant resonators, and rendered strokes.
 
@@ -165,6 +167,11 @@ def instantaneous_heart_rate(
     Heart-rate variability is a respiratory sinus arrhythmia at ``rsa_hz`` plus
     slow (< 0.15 Hz) fluctuations, both of relative size ``hrv`` (e.g. 0.05 =
     5 % of the rate); the product stays within 45-200 bpm.
+
+    >>> hr = instantaneous_heart_rate(np.full(400, 70.0), np.full(400, 0.05), 4.0,
+    ...                               np.random.default_rng(0))
+    >>> bool(60 < hr.min() and hr.max() < 80)
+    True
     """
     n = heart_rate.size
     t = np.arange(n) / fs
@@ -209,6 +216,10 @@ def simulate_bvp(
     scaled to unit standard deviation and multiplied by ``amplitude`` (per
     sample); ``motion`` sets the relative size of band-limited (0.1-3 Hz)
     motion artefacts.
+
+    >>> hr, amp = np.full(640, 75.0), np.full(640, 40.0)
+    >>> simulate_bvp(hr, amp, 64.0, np.random.default_rng(0)).shape
+    (640,)
     """
     fs_src = _source_rate(fs)
     source = nk.ppg_simulate(
@@ -235,6 +246,10 @@ def simulate_rsp(
     model (30 breaths at 15 /min, looped), warped to the requested rate;
     ``irregularity`` (relative, per sample) adds slow random rate changes and
     ``depth`` scales the tidal amplitude.
+
+    >>> rate, ones = np.full(960, 15.0), np.ones(960)
+    >>> simulate_rsp(rate, ones, 0.1 * ones, 32.0, np.random.default_rng(0)).shape
+    (960,)
     """
     fs_src = _source_rate(fs)
     source = nk.rsp_simulate(duration=122, sampling_rate=fs_src, respiratory_rate=15,
@@ -258,6 +273,11 @@ def simulate_eda(
     SCR shapes come from :func:`neurokit2.eda_simulate` (Bach's canonical SCR;
     20 responses at 4 per minute, looped); ``scr_rate`` (relative, per sample)
     speeds the sequence up or down and ``scr_amplitude`` (µS) scales it.
+
+    >>> ones = np.ones(240)
+    >>> eda = simulate_eda(5 * ones, 0.4 * ones, ones, 4.0, np.random.default_rng(0))
+    >>> bool(eda.min() > 4.9)
+    True
     """
     fs_src = _source_rate(fs)
     source = nk.eda_simulate(duration=300, sampling_rate=fs_src, scr_number=20,
@@ -270,7 +290,12 @@ def simulate_eda(
 
 
 def simulate_temp(level: np.ndarray, fs: float, rng: np.random.Generator) -> np.ndarray:
-    """Skin temperature (°C): a ``level`` curve plus slow drift and sensor noise."""
+    """Skin temperature (°C): a ``level`` curve plus slow drift and sensor noise.
+
+    >>> temp = simulate_temp(np.full(240, 33.0), 4.0, np.random.default_rng(0))
+    >>> bool(abs(temp.mean() - 33.0) < 0.5)
+    True
+    """
     drift = 0.08 * band_noise(level.size, fs, 0.01, rng)
     return level + drift + 0.01 * rng.standard_normal(level.size)
 
@@ -377,6 +402,11 @@ def simulate_speech(
     burst at onset, grouped in phrases of 4-8 syllables separated by a pause;
     ``loudness`` scales the rms and a smaller ``open_quotient`` gives a
     brighter, more pressed voice.
+
+    >>> one = np.ones(2)
+    >>> simulate_speech(120 * one, 4 * one, one, 0.1 * one, 0.6 * one, 1.0, 8000,
+    ...                 8000.0, np.random.default_rng(0)).shape
+    (2, 8000)
     """
     n = f0.size
     out = np.empty((n, n_samples), dtype=np.float32)
@@ -478,7 +508,7 @@ def render_faces(
         dark += 0.8 * across * _stroke(r, eye_row, height)
         # brow: a short line above the eye, its inner end lowered by brow_tilt
         inner = side * (ex - c) / (1.5 * scale)  # +1 at the inner end
-        brow_row = eye_row - 2.0 * scale - p(brow_raise) * scale + 0.5 * p(brow_tilt) * inner * scale
+        brow_row = eye_row - scale * (2.0 + p(brow_raise) - 0.5 * p(brow_tilt) * inner)
         along = np.exp(-0.5 * ((c - ex) / (1.3 * scale)) ** 6)
         dark += 0.7 * along * _stroke(r, brow_row, 0.5 * scale)
     # mouth: two lips, corners lifted by curvature, separated by mouth_open
@@ -487,7 +517,8 @@ def render_faces(
     mouth_row = cy + 3.0 * scale - p(mouth_curvature) * scale * u**2
     half_gap = 0.5 * np.maximum(p(mouth_open), 0.0) * scale * (1.0 - 0.6 * u**2)
     lip = 0.45 * scale
-    dark += 0.8 * along * (_stroke(r, mouth_row - half_gap, lip) + _stroke(r, mouth_row + half_gap, lip))
+    lips = _stroke(r, mouth_row - half_gap, lip) + _stroke(r, mouth_row + half_gap, lip)
+    dark += 0.8 * along * lips
     image = base * (1.0 - np.clip(dark, 0.0, 0.9) * head)
     image += 0.02 * rng.standard_normal(image.shape)
     return np.clip(image, 0.0, 1.0)
