@@ -1,0 +1,116 @@
+"""Lazy matplotlib access, axes checking and PNG saving shared by the plots.
+
+Nothing here imports matplotlib at module import time: ``import skkd.plotting``
+works without it, and a plot function called without it raises an
+``ImportError`` that says how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+INSTALL_HINT = "pip install skkd[plot]"
+
+
+def require_matplotlib(caller: str) -> Any:
+    """Import and return matplotlib, or raise an ``ImportError`` naming the fix.
+
+    >>> require_matplotlib("plot_confusion_matrix").__name__
+    'matplotlib'
+    """
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ImportError(
+            f"{caller} needs matplotlib, which is not installed; install the plotting "
+            f"extra with `{INSTALL_HINT}` (or `pip install matplotlib`)."
+        ) from exc
+    return matplotlib
+
+
+def resolve_axes(ax, n_axes: int, *, caller: str, **subplots_kw) -> tuple[Figure, list[Axes]]:
+    """Return ``(figure, axes)``: new pyplot axes if ``ax`` is None, else ``ax`` checked.
+
+    ``ax`` may be one ``Axes`` (when ``n_axes == 1``) or a sequence of exactly
+    ``n_axes`` of them. New figures come from ``pyplot.subplots`` so that
+    ``plt.show()`` and notebooks display them; close them with ``plt.close(fig)``.
+    """
+    require_matplotlib(caller)
+    from matplotlib.axes import Axes
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        nrows = subplots_kw.pop("nrows", 1)
+        ncols = subplots_kw.pop("ncols", n_axes)
+        fig, axes = plt.subplots(nrows, ncols, squeeze=False, **subplots_kw)
+        flat = list(axes.ravel())
+        for extra in flat[n_axes:]:
+            extra.remove()
+        return fig, flat[:n_axes]
+    if isinstance(ax, Axes):
+        axes = [ax]
+    elif isinstance(ax, Sequence) or hasattr(ax, "ravel"):
+        axes = list(ax.ravel()) if hasattr(ax, "ravel") else list(ax)
+        bad = [type(a).__name__ for a in axes if not isinstance(a, Axes)]
+        if bad:
+            raise TypeError(f"{caller}: ax must hold matplotlib Axes, got {bad}.")
+    else:
+        raise TypeError(
+            f"{caller}: ax must be a matplotlib Axes or a sequence of {n_axes} Axes, "
+            f"got {type(ax).__name__}."
+        )
+    if len(axes) != n_axes:
+        raise ValueError(
+            f"{caller}: this figure needs {n_axes} axes, but ax holds {len(axes)}."
+        )
+    return root_figure(axes[0]), axes
+
+
+def root_figure(ax: Axes) -> Figure:
+    """The top-level Figure holding ``ax`` (not a SubFigure), on any matplotlib >= 3.7."""
+    try:
+        return ax.get_figure(root=True)
+    except TypeError:  # matplotlib < 3.10: no ``root`` and ``.figure`` is the root
+        fig = ax.figure
+        while getattr(fig, "figure", None) is not None and fig.figure is not fig:
+            fig = fig.figure
+        return fig
+
+
+def save_figure(fig: Figure, path: str | os.PathLike | None, *, dpi: int = 150) -> None:
+    """Save ``fig`` to ``path`` (PNG through the Agg backend) if ``path`` is given.
+
+    A ``.png`` or suffix-less path is written as PNG with the non-interactive Agg
+    renderer, whatever backend is active; another suffix matplotlib knows
+    (``.pdf``, ``.svg``) picks that format. Missing parent folders are created.
+    """
+    if path is None:
+        return
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}.")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix in ("", ".png"):
+        fig.savefig(path, format="png", backend="agg", dpi=dpi, bbox_inches="tight")
+    else:
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+
+
+def pretty_name(name: str) -> str:
+    """Human label for a metric/history key (``"valid_acc"`` -> ``"valid acc"``).
+
+    >>> pretty_name("macro_f1"), pretty_name("balanced_accuracy")
+    ('macro F1', 'balanced accuracy')
+    """
+    words = str(name).split("_")
+    acronyms = {"f1": "F1", "auc": "AUC", "roc": "ROC", "mse": "MSE"}
+    return " ".join(acronyms.get(w.lower(), w) for w in words)
