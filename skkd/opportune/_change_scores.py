@@ -1,0 +1,403 @@
+"""RuLSIF change-point scores of multichannel series, all time points at once.
+
+At each time point ``t`` the ``n`` Hankel subsequences (length ``k``) starting
+at ``t, ..., t+n-1`` form the reference set and the next ``n`` the test set
+(Liu, Yamada, Collier, Sugiyama 2013). The score is the alpha-relative Pearson
+divergence estimated with the reference set as numerator sample and the test
+set as denominator sample (densratio's ``x`` and ``y``) plus, when
+``symmetric=True``, the same with the roles swapped. Instead of one RuLSIF fit per point, the
+kernels, normal equations and leave-one-out searches of a chunk of points are
+batched (see :mod:`skkd.opportune._rulsif`), which gives densratio's numbers
+much faster, with memory bounded by ``chunk_size``.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from numbers import Integral, Real
+from typing import NamedTuple, Sequence
+
+import numpy as np
+from joblib import effective_n_jobs
+from threadpoolctl import threadpool_limits
+
+from skkd.opportune._hankel import block_views, hankel_lag_table, n_change_points
+from skkd.opportune._rulsif import fit_theta, loo_search, pe_divergence
+
+__all__ = ["ChangeScores", "rulsif_change_scores", "median_heuristic"]
+
+
+class ChangeScores(NamedTuple):
+    """Change scores of one series.
+
+    Attributes
+    ----------
+    score : ndarray of shape (P,)
+        Symmetric (or forward) alpha-relative PE divergence at each point.
+    index : ndarray of shape (P,)
+        Sample index each score belongs to: ``t + n + (k - 1) // 2``, where a
+        step change at that sample gives the peak.
+    sigma, ridge : ndarray of shape (P,)
+        Kernel width and ridge used at each point (selected by
+        cross-validation when grids were given; the forward fit's choice).
+    """
+
+    score: np.ndarray
+    index: np.ndarray
+    sigma: np.ndarray
+    ridge: np.ndarray
+
+
+def _check_int(value, name: str, minimum: int) -> int:
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def _check_grid(value, name: str) -> np.ndarray:
+    if isinstance(value, str):
+        raise ValueError(f"{name} must be a positive number or a sequence of them, got {value!r}.")
+    grid = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    if grid.ndim != 1 or grid.size == 0 or not np.isfinite(grid).all() or (grid <= 0).any():
+        raise ValueError(f"{name} must be a positive number or a non-empty sequence of positive numbers, got {value!r}.")
+    return grid
+
+
+def check_rulsif_params(k, n, alpha, sigma, sigma_factors, ridge, n_centers) -> dict:
+    """Validate the RuLSIF change-score parameters; return them normalised."""
+    k = _check_int(k, "k", 1)
+    n = _check_int(n, "n", 1)
+    n_centers = _check_int(n_centers, "n_centers", 1)
+    if not isinstance(alpha, Real) or not 0.0 <= float(alpha) < 1.0:
+        raise ValueError(f"alpha must be a number in [0, 1), got {alpha!r}.")
+    if isinstance(sigma, str):
+        if sigma != "median":
+            raise ValueError(f"sigma must be 'median', a positive number or a sequence of them, got {sigma!r}.")
+        sigmas = None
+        factors = np.ones(1) if sigma_factors is None else _check_grid(sigma_factors, "sigma_factors")
+    else:
+        sigmas = _check_grid(sigma, "sigma")
+        if sigma_factors is not None:
+            raise ValueError("sigma_factors only applies with sigma='median'.")
+        factors = None
+    lambdas = _check_grid(ridge, "ridge")
+    grid_size = lambdas.size * (sigmas.size if sigmas is not None else factors.size)
+    if grid_size > 1 and n < 2:
+        raise ValueError(f"cross-validating sigma/ridge needs n >= 2 (leave-one-out), got n={n}.")
+    return dict(k=k, n=n, alpha=float(alpha), sigmas=sigmas, factors=factors, lambdas=lambdas, n_centers=n_centers)
+
+
+def as_series_batch(X, *, name: str = "x", k: int, n: int) -> np.ndarray:
+    """Validate series as a float array of shape (m, c, T)."""
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array: {exc}") from exc
+    if arr.ndim != 3:
+        raise ValueError(f"{name} must have shape (m, c, T), got {arr.shape}.")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} has no series or no channels (shape {arr.shape}).")
+    need = 2 * n + k - 1
+    if arr.shape[2] < need:
+        raise ValueError(
+            f"{name} has {arr.shape[2]} samples per series; RuLSIF with k={k}, n={n} needs at least "
+            f"2n + k - 1 = {need}."
+        )
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values; impute or drop them first.")
+    return arr
+
+
+def _standardize(series: np.ndarray, name: str) -> np.ndarray:
+    mean = series.mean(axis=2, keepdims=True)
+    std = series.std(axis=2, keepdims=True)
+    constant = std[:, :, 0] <= 1e-12 * np.maximum(1.0, np.abs(mean[:, :, 0]))
+    std = np.where(constant[:, :, None], 1.0, std)
+    out = (series - mean) / std
+    out[constant] = 0.0
+    _raise_if_constant(constant.all(axis=1), name)
+    return out
+
+
+def _raise_if_constant(flags: np.ndarray, name: str) -> None:
+    if flags.any():
+        bad = np.flatnonzero(flags)
+        shown = ", ".join(map(str, bad[:10])) + (" ..." if bad.size > 10 else "")
+        raise ValueError(
+            f"{name}: {bad.size} series are constant (indices {shown}); a change score is undefined "
+            "on a constant signal."
+        )
+
+
+def _median_sigma(table: np.ndarray, k: int, n: int, T: int, name: str) -> np.ndarray:
+    """Per-series median heuristic from lag tables ``(m, n_sub, 4n-1)``."""
+    n_sub = table.shape[1]
+    lags = np.arange(1, 2 * n)
+    valid = np.arange(n_sub)[:, None] <= (T - k - lags)[None, :]  # (n_sub, 2n-1)
+    values = table[:, :, 2 * n : 4 * n - 1][:, valid]  # (m, count), positive lags only
+    med = np.median(values, axis=1)
+    for s in np.flatnonzero(med <= 0):  # over half the pairs coincide: use the distinct ones
+        pos = values[s][values[s] > 0]
+        med[s] = np.median(pos) if pos.size else 0.0
+    _raise_if_constant(med <= 0, name)
+    return np.sqrt(med)
+
+
+def median_heuristic(x, *, k: int = 10, n: int = 50, standardize: bool = True) -> float:
+    """Median distance between Hankel subsequences at most ``2n - 1`` samples apart.
+
+    This is the kernel width ``sigma='median'`` uses.
+
+    >>> x = np.sin(np.linspace(0, 20, 400))
+    >>> round(median_heuristic(x, k=5, n=20), 3) > 0
+    True
+    """
+    series = _as_single_series(x, k=k, n=n)
+    if standardize:
+        series = _standardize(series, "x")
+    table = hankel_lag_table(series, k, n)
+    return float(_median_sigma(table, k, n, series.shape[2], "x")[0])
+
+
+def _as_single_series(x, *, k: int, n: int) -> np.ndarray:
+    arr = np.asarray(x) if not isinstance(x, np.ndarray) else x
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ValueError(f"x must have shape (T,) or (c, T) (channels first), got {np.shape(x)}.")
+    return as_series_batch(arr[None], name="x", k=k, n=n)
+
+
+def _centre_choice(rng, n_points: int, n: int, b: int) -> np.ndarray | None:
+    """Per-point kernel centres (column indices), or None when all n are used."""
+    if b >= n:
+        return None
+    return np.argsort(rng.random((n_points, n)), axis=1)[:, :b]
+
+
+def _columns(K: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
+    return K if cols is None else np.take_along_axis(K, cols[:, None, :], axis=2)
+
+
+def _chunks(m: int, P: int, chunk_size: int):
+    """Split the (series, time point) grid into chunks of <= chunk_size points."""
+    chunk, size = [], 0
+    for s in range(m):
+        t0 = 0
+        while t0 < P:
+            t1 = min(P, t0 + chunk_size - size)
+            chunk.append((s, t0, t1))
+            size += t1 - t0
+            t0 = t1
+            if size == chunk_size:
+                yield chunk
+                chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _assemble(kernel_tables: np.ndarray, chunk, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Contiguous (ref_ref, test_test, test_ref) kernel blocks of a chunk."""
+    parts = [block_views(kernel_tables[s], t0, t1, n) for s, t0, t1 in chunk]
+    if len(parts) == 1:
+        return tuple(np.ascontiguousarray(v) for v in parts[0])
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+
+
+def _directions(K_rr, K_tt, K_tr, cols_f, cols_b, symmetric):
+    """(numerator, denominator) kernel pairs: forward, then backward if symmetric."""
+    pairs = [(_columns(K_rr, cols_f), _columns(K_tr, cols_f))]
+    if symmetric:
+        K_rt = K_tr.transpose(0, 2, 1)
+        pairs.append((_columns(K_tt, cols_b), _columns(K_rt, cols_b)))
+    return pairs
+
+
+def _score_chunk(kernels, grid, chunk, n, alpha, lambdas, cols_f, cols_b, symmetric, cv, name):
+    """Scores of one chunk of points: (pe, sigma, lambda), each ``(n_pts,)``."""
+    n_pts = sum(t1 - t0 for _, t0, t1 in chunk)
+    s_of = np.concatenate([np.full(t1 - t0, s) for s, t0, t1 in chunk])
+    if not cv:
+        pe_total = np.zeros(n_pts)
+        for phi_x, phi_y in _directions(*_assemble(kernels[:, 0], chunk, n), cols_f, cols_b, symmetric):
+            theta = fit_theta(phi_x, phi_y, alpha, lambdas[0])
+            pe_total += pe_divergence(phi_x, phi_y, theta, alpha)
+        return pe_total, grid[s_of, 0], np.full(n_pts, lambdas[0])
+    n_dir = 2 if symmetric else 1
+    best = np.full((n_dir, n_pts), np.inf)
+    best_pe = np.zeros((n_dir, n_pts))
+    best_s = np.zeros((n_dir, n_pts), dtype=np.intp)
+    best_l = np.zeros((n_dir, n_pts), dtype=np.intp)
+    rows = np.arange(n_pts)
+    for si in range(grid.shape[1]):
+        pairs = _directions(*_assemble(kernels[:, si], chunk, n), cols_f, cols_b, symmetric)
+        for d, (phi_x, phi_y) in enumerate(pairs):
+            cvs, pes = loo_search(phi_x, phi_y, alpha, lambdas)
+            if not np.isfinite(cvs).all():
+                raise FloatingPointError(f"{name}: RuLSIF cross-validation produced non-finite scores.")
+            j = np.argmin(cvs, axis=1)
+            better = cvs[rows, j] < best[d]  # strict: the first minimum in sigma-major order wins
+            best[d] = np.where(better, cvs[rows, j], best[d])
+            best_pe[d] = np.where(better, pes[rows, j], best_pe[d])
+            best_s[d] = np.where(better, si, best_s[d])
+            best_l[d] = np.where(better, j, best_l[d])
+    return best_pe.sum(axis=0), grid[s_of, best_s[0]], lambdas[best_l[0]]
+
+
+def change_scores_batch(
+    series: np.ndarray,
+    *,
+    k: int,
+    n: int,
+    alpha: float,
+    sigmas: np.ndarray | None,
+    factors: np.ndarray | None,
+    lambdas: np.ndarray,
+    n_centers: int,
+    symmetric: bool,
+    standardize: bool,
+    chunk_size: int,
+    random_state,
+    n_jobs: int | None = None,
+    name: str = "x",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Change scores of ``m`` equally long series, shape ``(m, P)`` (score, sigma, lambda).
+
+    The sigma grid is per series (``sigmas``, or the series' median heuristic
+    times ``factors``); leave-one-out selects (sigma, lambda) per point and
+    direction, the returned sigma/lambda are the forward choice. Chunks run on
+    ``n_jobs`` threads with BLAS/LAPACK held to one thread each (batched small
+    matrices are slower, not faster, with threaded BLAS).
+    """
+    m, c, T = series.shape
+    if standardize:
+        series = _standardize(series, name)
+    P = n_change_points(T, k, n)
+    n_sub = T - k + 1
+    W = 4 * n - 1
+    b = min(n_centers, n)
+    rng = np.random.default_rng(random_state)
+    workers = effective_n_jobs(n_jobs)
+    score = np.empty((m, P))
+    sig_out = np.empty((m, P))
+    lam_out = np.empty((m, P))
+    cv = lambdas.size > 1 or (sigmas is not None and sigmas.size > 1) or (factors is not None and factors.size > 1)
+    # series per group: the lag tables of a group (times the grid) stay near 32 MB
+    n_grid = sigmas.size if sigmas is not None else factors.size
+    per_group = max(1, int(4_000_000 // (n_sub * W * (n_grid + 1))))
+    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=workers) as pool:
+        for g0 in range(0, m, per_group):
+            g1 = min(m, g0 + per_group)
+            table = hankel_lag_table(series[g0:g1], k, n)
+            if sigmas is None:
+                grid = _median_sigma(table, k, n, T, name)[:, None] * factors[None, :]
+            else:
+                grid = np.broadcast_to(sigmas, (g1 - g0, sigmas.size))
+            # kernel tables, one per series and sigma: (g, S, n_sub, W)
+            kernels = np.exp(table[:, None] * (-0.5 / grid**2)[:, :, None, None])
+            del table
+            jobs = []
+            for chunk in _chunks(g1 - g0, P, chunk_size):
+                n_pts = sum(t1 - t0 for _, t0, t1 in chunk)
+                cols_f = _centre_choice(rng, n_pts, n, b)  # drawn in order: reproducible
+                cols_b = _centre_choice(rng, n_pts, n, b) if symmetric else None
+                args = (kernels, grid, chunk, n, alpha, lambdas, cols_f, cols_b, symmetric, cv, name)
+                jobs.append((chunk, pool.submit(_score_chunk, *args)))
+            for chunk, job in jobs:
+                pe_total, sig_sel, lam_sel = job.result()
+                pos = 0
+                for s, t0, t1 in chunk:
+                    w = t1 - t0
+                    score[g0 + s, t0:t1] = pe_total[pos : pos + w]
+                    sig_out[g0 + s, t0:t1] = sig_sel[pos : pos + w]
+                    lam_out[g0 + s, t0:t1] = lam_sel[pos : pos + w]
+                    pos += w
+    if not np.isfinite(score).all():
+        raise FloatingPointError(f"{name}: RuLSIF produced non-finite change scores.")
+    return score, sig_out, lam_out
+
+
+def rulsif_change_scores(
+    x,
+    *,
+    k: int = 10,
+    n: int = 50,
+    alpha: float = 0.1,
+    sigma: str | float | Sequence[float] = "median",
+    sigma_factors: Sequence[float] | None = None,
+    ridge: float | Sequence[float] = 0.1,
+    n_centers: int = 100,
+    symmetric: bool = True,
+    standardize: bool = True,
+    chunk_size: int = 512,
+    n_jobs: int | None = None,
+    random_state=None,
+) -> ChangeScores:
+    """RuLSIF change-point scores of a (multichannel) series.
+
+    Parameters
+    ----------
+    x : array-like of shape (T,) or (c, T)
+        One series, channels first.
+    k : int, default=10
+        Subsequence (Hankel) length.
+    n : int, default=50
+        Number of subsequences in the reference and in the test set (at
+        least 2 when sigma/ridge are cross-validated).
+    alpha : float in [0, 1), default=0.1
+        Relative-ratio mixture weight.
+    sigma : 'median', float or sequence of float, default='median'
+        Kernel width: the median heuristic of the series, a fixed width, or a
+        grid searched by leave-one-out cross-validation at every point.
+    sigma_factors : sequence of float, optional
+        With ``sigma='median'``, search the grid ``median * sigma_factors``.
+    ridge : float or sequence of float, default=0.1
+        Ridge, or a grid (searched jointly with sigma).
+    n_centers : int, default=100
+        Kernel centres ``b`` (at most ``n``; when ``n > b`` they are drawn
+        without replacement from the numerator set with ``random_state``).
+    symmetric : bool, default=True
+        Add the backward divergence (test against reference).
+    standardize : bool, default=True
+        z-score each channel first, so channels with large units do not
+        dominate the kernel (a constant channel becomes zero).
+    chunk_size : int, default=512
+        Time points per batch; memory grows linearly with it.
+    n_jobs : int or None, default=None
+        Threads that score chunks in parallel (``None`` is 1, ``-1`` all cores).
+    random_state : int, Generator or None
+        Seeds the centres when ``n > n_centers``.
+
+    Returns
+    -------
+    ChangeScores
+        ``score``, ``index`` (sample of each score), ``sigma``, ``ridge``.
+
+    Raises
+    ------
+    ValueError
+        NaN/inf values, a constant series, or fewer than ``2n + k - 1`` samples.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.r_[rng.normal(0, 1, 200), rng.normal(3, 1, 200)]
+    >>> cs = rulsif_change_scores(x, k=5, n=25)
+    >>> abs(int(cs.index[np.argmax(cs.score)]) - 200) < 15
+    True
+    """
+    params = check_rulsif_params(k, n, alpha, sigma, sigma_factors, ridge, n_centers)
+    chunk_size = _check_int(chunk_size, "chunk_size", 1)
+    series = _as_single_series(x, k=params["k"], n=params["n"])
+    score, sig, lam = change_scores_batch(
+        series,
+        symmetric=bool(symmetric),
+        standardize=bool(standardize),
+        chunk_size=chunk_size,
+        random_state=random_state,
+        n_jobs=n_jobs,
+        **params,
+    )
+    k, n = params["k"], params["n"]
+    index = np.arange(score.shape[1]) + n + (k - 1) // 2
+    return ChangeScores(score=score[0], index=index, sigma=sig[0], ridge=lam[0])
