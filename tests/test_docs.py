@@ -1,0 +1,192 @@
+"""The documentation builds with warnings as errors, and the examples in it run.
+
+The HTML build and the doctest run are the README's commands
+(``python -m sphinx -W --keep-going -b html|doctest docs ...``), run on a copy of
+``docs/`` in a temporary folder so that the files Sphinx generates
+(``generated/``, ``_api_modules.rst``) never land in the working tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sphinx  # noqa: F401 - the docs need Sphinx (the ``test`` extra installs it)
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+PAGES = ["index", "getting_started", "data_model", "own_e4", "datasets", "baselines", "opportune", "api"]
+#: a module that does not exist: the build must note it, not fail on it
+MISSING_MODULE = "skkd._module_that_docs_tests_pretend_exists"
+#: data folders the guarded examples read (relative to the repository root)
+S02 = REPO / ".." / "shared" / "data" / "stress-predict" / "Raw_data" / "S02"
+EXAMPLE_DIRECTIVES = {"doctest", "testcode", "testoutput", "testsetup", "testcleanup"}
+
+
+def _sphinx(builder: str, src: Path, out: Path, doctrees: Path, **env: str):
+    """Run ``python -m sphinx -W --keep-going`` from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", builder,
+         "-d", str(doctrees), str(src), str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+        env={**os.environ, **env},
+    )
+
+
+def _api_modules() -> list[str]:
+    """``API_MODULES`` as written in docs/conf.py (read without running it)."""
+    tree = ast.parse((DOCS / "conf.py").read_text())
+    for node in tree.body:
+        target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
+        if isinstance(target, ast.Name) and target.id == "API_MODULES":
+            return ast.literal_eval(node.value)
+    raise AssertionError("docs/conf.py defines no API_MODULES list")
+
+
+def _load_conf():
+    spec = importlib.util.spec_from_file_location("skkd_docs_conf", DOCS / "conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    return conf
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """HTML build of a copy of docs/, with one module in the API list that does not exist."""
+    root = tmp_path_factory.mktemp("docs")
+    src = root / "src"
+    shutil.copytree(DOCS, src, ignore=shutil.ignore_patterns("_build", "generated", "_api_modules.rst"))
+    result = _sphinx("html", src, root / "html", root / "doctrees",
+                     SKKD_DOCS_EXTRA_MODULES=MISSING_MODULE)
+    return root, result
+
+
+def test_html_builds_without_warnings(built):
+    root, result = built
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    assert "WARNING" not in result.stderr and "ERROR" not in result.stderr, result.stderr
+    for page in PAGES:
+        assert (root / "html" / f"{page}.html").is_file(), page
+
+
+def test_getting_started_shows_the_readme_commands():
+    readme = (REPO / "README.md").read_text()
+    commands = re.findall(r"```bash\n(.*?)\n```", readme, re.S)
+    assert len(commands) >= 2, "README.md should show its set-up commands in bash blocks"
+    page = (DOCS / "getting_started.rst").read_text()
+    for command in commands[:2]:
+        assert f"   {command}\n" in page, f"docs/getting_started.rst lacks: {command}"
+
+
+def _public_names(module: str) -> list[str]:
+    """Names in the module's ``__all__`` (read without importing it when it is a literal)."""
+    path = REPO.joinpath(*module.split("."))
+    source = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    for node in ast.parse(source.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            try:
+                return list(ast.literal_eval(node.value))
+            except ValueError:  # computed __all__: ask the module itself
+                return list(importlib.import_module(module).__all__)
+    return []
+
+
+def test_api_reference_has_a_page_per_public_object(built):
+    root, _ = built
+    generated = root / "html" / "generated"
+    documented = (root / "src" / "_api_modules.rst").read_text().split(".. note::")[0]
+    for name in _api_modules():
+        if f"   {name}\n" not in documented:  # did not import: see the note test
+            continue
+        assert (generated / f"{name}.html").is_file(), name
+        package = REPO.joinpath(*name.split("."))
+        for attr in _public_names(name):
+            if attr.startswith("__") or (package / attr).is_dir() or (package / f"{attr}.py").is_file():
+                continue  # dunders and submodules get no page of their own
+            assert (generated / f"{name}.{attr}.html").is_file(), f"no API page for {name}.{attr}"
+    text = (generated / "skkd.datasets.read_empatica_e4.html").read_text()
+    assert "E4Recording" in text and "Examples" in text  # numpy sections rendered
+
+
+def test_a_module_that_does_not_import_is_noted_not_fatal(built):
+    root, _ = built  # --keep-going: the page is written even if other pages warn
+    api = (root / "html" / "api.html").read_text()
+    assert MISSING_MODULE in api and "did not import" in api
+    assert not (root / "html" / "generated" / f"{MISSING_MODULE}.html").exists()
+
+
+def test_examples_in_the_pages_run(built):
+    root, _ = built  # reuses the HTML build's doctrees (a failed page is reported above)
+    result = _sphinx("doctest", root / "src", root / "doctest", root / "doctrees",
+                     SKKD_DOCS_EXTRA_MODULES=MISSING_MODULE)
+    report = (root / "doctest" / "output.txt").read_text()
+    assert result.returncode == 0, report[-6000:] + result.stderr[-3000:]
+    ran = {doc: sum(int(n) for n in re.findall(r"^(\d+) tests in \d+ items", body, re.M))
+           for doc, body in re.findall(r"^Document: (\w+)\n-+\n(.*?)(?=^Document: |\Z)",
+                                       report, re.M | re.S)}
+    for page in ["getting_started", "data_model", "datasets", "baselines", "opportune"]:
+        assert ran.get(page, 0) > 0, f"no example of {page}.rst ran:\n{report}"
+    if S02.is_dir():  # the E4 page's examples are guarded by this folder
+        assert ran.get("own_e4", 0) > 0, f"own_e4.rst examples were skipped:\n{report}"
+
+
+def test_every_example_is_in_a_doctest_directive():
+    """``>>>`` outside ``.. doctest::`` would be shown but never run (see conf.py)."""
+    stray = []
+    for path in sorted(DOCS.glob("*.rst")):
+        directive, indent = None, -1
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            stripped = line.lstrip()
+            width = len(line) - len(stripped)
+            if stripped and width <= indent:
+                directive, indent = None, -1
+            match = re.match(r"\.\. ([\w-]+)::", stripped)
+            if match:
+                directive, indent = match.group(1), width
+            elif stripped.startswith(">>>") and directive not in EXAMPLE_DIRECTIVES:
+                stray.append(f"{path.name}:{number}")
+    assert not stray, f"examples outside a doctest directive: {stray}"
+
+
+def test_api_modules_cover_every_public_module():
+    """A new public module is listed in conf.API_MODULES (or re-exported by a listed parent)."""
+    listed = set(_api_modules())
+    unlisted = []
+    for path in sorted((REPO / "skkd").rglob("*.py")):
+        parts = path.relative_to(REPO).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if any(p.startswith("_") for p in parts):
+            continue
+        name = ".".join(parts)
+        parent = name.rpartition(".")[0]
+        if name in listed or (
+            parent in listed and set(_public_names(name)) <= set(_public_names(parent))
+        ):
+            continue
+        unlisted.append(name)
+    assert not unlisted, f"add to API_MODULES in docs/conf.py: {unlisted}"
+
+
+def test_api_list_leaves_out_modules_that_do_not_import(tmp_path, monkeypatch):
+    conf = _load_conf()
+    target = tmp_path / "_api_modules.rst"
+    missing = conf.write_api_modules(target, ["skkd.datasets", MISSING_MODULE])
+    assert list(missing) == [MISSING_MODULE]
+    assert missing[MISSING_MODULE].startswith("ModuleNotFoundError")
+    listing, note = target.read_text().split(".. note::")
+    assert "   skkd.datasets\n" in listing and MISSING_MODULE not in listing
+    assert MISSING_MODULE in note
+    monkeypatch.setenv("SKKD_DOCS_STRICT", "1")
+    with pytest.raises(RuntimeError, match=MISSING_MODULE):
+        conf.write_api_modules(target, ["skkd.datasets", MISSING_MODULE])
