@@ -147,12 +147,16 @@ def test_change_scores_with_sampled_centres_match_single_fits():
     np.testing.assert_array_equal(cs.score, again.score)
 
 
-def test_change_scores_invariant_to_chunking_and_threads():
+@pytest.mark.parametrize("grid", [{}, dict(sigma_factors=(0.5, 1.0, 2.0), ridge=(0.01, 0.1, 1.0))], ids=["fixed", "cv-grid"])
+def test_change_scores_invariant_to_chunking_and_threads(grid):
+    """Chunks of 1000 points span several leave-one-out blocks (LOO_BLOCK); 7 stay inside one."""
     rng = np.random.default_rng(3)
     x = rng.normal(size=(3, 300))
-    a = rulsif_change_scores(x, k=4, n=15, chunk_size=1000)
-    b = rulsif_change_scores(x, k=4, n=15, chunk_size=7, n_jobs=2)
+    a = rulsif_change_scores(x, k=4, n=15, chunk_size=1000, **grid)
+    b = rulsif_change_scores(x, k=4, n=15, chunk_size=7, n_jobs=2, **grid)
     np.testing.assert_allclose(a.score, b.score, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(a.sigma, b.sigma)
+    np.testing.assert_array_equal(a.ridge, b.ridge)
 
 
 def test_change_score_peaks_at_a_level_shift():

@@ -100,14 +100,22 @@ def _normal_matrix(phi_x: np.ndarray, phi_y: np.ndarray, alpha: float) -> np.nda
     return H
 
 
+LOO_BLOCK = 64
+"""Batch items per leave-one-out block: keeps the ``(block, n, b)`` work arrays in cache."""
+
+
 def loo_search(
     phi_x: np.ndarray, phi_y: np.ndarray, alpha: float, lambdas: Sequence[float]
 ) -> tuple[np.ndarray, np.ndarray]:
     """densratio's leave-one-out score and the fitted PE for each lambda.
 
-    One eigendecomposition of ``H`` per batch item serves every lambda, so a
-    lambda costs one batched ``(b, b) @ (b, n)`` product (for the clipping of
-    the leave-one-out weights) plus ``O(b n)`` work.
+    One eigendecomposition ``H = U diag(w) U'`` per batch item serves every
+    lambda (``(H + lambda I)^-1 = U diag(1 / (w + lambda)) U'``), so a lambda
+    costs one batched ``(n, b) @ (b, b)`` product (the clipping of the
+    leave-one-out weights needs them in the original basis) plus ``O(b n)``
+    work. Items are processed in blocks of :data:`LOO_BLOCK` so the work arrays
+    stay in cache; samples are kept as rows (``(B, n, b)``) so every reduction
+    runs over the contiguous last axis.
 
     Returns
     -------
@@ -116,34 +124,45 @@ def loo_search(
     pe : ndarray of shape (B, n_lambdas)
         alpha-relative PE divergence of the full fit with that lambda.
     """
-    B, n_x, b = phi_x.shape
+    B = phi_x.shape[0]
+    cv = np.empty((B, len(lambdas)))
+    pe = np.empty((B, len(lambdas)))
+    for i0 in range(0, B, LOO_BLOCK):
+        i1 = min(B, i0 + LOO_BLOCK)
+        cv[i0:i1], pe[i0:i1] = _loo_block(phi_x[i0:i1], phi_y[i0:i1], alpha, lambdas)
+    return cv, pe
+
+
+def _loo_block(phi_x, phi_y, alpha, lambdas):
+    n_x, b = phi_x.shape[1:]
     n_y = phi_y.shape[1]
     n_min = min(n_x, n_y)
     H = _normal_matrix(phi_x, phi_y, alpha)
     evals, U = np.linalg.eigh(H)
-    h = phi_x.mean(axis=1)  # (B, b)
-    X = phi_x[:, :n_min, :].transpose(0, 2, 1)  # (B, b, n_min)
-    Y = phi_y[:, :n_min, :].transpose(0, 2, 1)
     Ut = U.transpose(0, 2, 1)
-    Yt, Xt = Ut @ Y, Ut @ X
-    ht = np.einsum("bjk,bk->bj", Ut, h)
+    h = phi_x.mean(axis=1)  # (B, b)
+    X, Y = phi_x[:, :n_min], phi_y[:, :n_min]  # (B, n_min, b): samples as rows
+    Xq, Yq = X @ U, Y @ U  # rows of U'X and U'Y
+    hq = np.einsum("bk,bkj->bj", h, U)
     scale = (n_y - 1) / (n_y * (n_x - 1))
-    cv = np.empty((B, len(lambdas)))
-    pe = np.empty((B, len(lambdas)))
+    cv = np.empty((phi_x.shape[0], len(lambdas)))
+    pe = np.empty_like(cv)
     for j, lam in enumerate(lambdas):
         D = 1.0 / (evals + lam * (n_y - 1) / n_y)  # (B, b)
-        DY = D[:, :, None] * Yt
-        denom = n_y - np.einsum("bkn,bkn->bn", Yt, DY)
-        c0 = np.einsum("bk,bkn->bn", ht, DY) / denom
-        c1 = np.einsum("bkn,bkn->bn", Xt, DY)
-        M = n_x * ht[:, :, None] + Yt * (n_x * c0 - c1)[:, None, :] - Xt
-        M *= D[:, :, None] * scale
-        B2 = U @ M
+        DY = Yq * D[:, None, :]  # rows of D U'Y
+        denom = n_y - np.einsum("bnk,bnk->bn", Yq, DY)
+        c0 = np.einsum("bk,bnk->bn", hq, DY) / denom  # h' B^-1 y_i / denom
+        c1 = np.einsum("bnk,bnk->bn", Xq, DY)  # x_i' B^-1 y_i
+        M = Yq * (n_x * c0 - c1)[:, :, None]
+        M += n_x * hq[:, None, :]
+        M -= Xq
+        M *= D[:, None, :] * scale
+        B2 = M @ Ut  # rows of densratio's B2 (one per left-out pair)
         np.maximum(B2, 0.0, out=B2)
-        r_y = np.einsum("bkn,bkn->bn", Y, B2)
-        r_x = np.einsum("bkn,bkn->bn", X, B2)
+        r_y = np.einsum("bnk,bnk->bn", Y, B2)
+        r_x = np.einsum("bnk,bnk->bn", X, B2)
         cv[:, j] = (np.einsum("bn,bn->b", r_y, r_y) / 2.0 - r_x.sum(axis=1)) / n_min
-        theta = np.einsum("bkj,bj->bk", U, ht / (evals + lam))
+        theta = np.einsum("bkj,bj->bk", U, hq / (evals + lam))
         np.maximum(theta, 0.0, out=theta)
         pe[:, j] = pe_divergence(phi_x, phi_y, theta, alpha)
     return cv, pe
