@@ -1,0 +1,175 @@
+"""Input handling shared by the estimators: validation, float32 casting, selection.
+
+``X`` is a 2-D array, a DataFrame, or a dict of modalities (DESIGN §1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.utils.validation import check_array, validate_data
+
+from skkd._modalities import Modalities
+from skkd.utils import check_modalities
+
+__all__ = ["check_inputs", "resolve_student_inputs", "select_inputs"]
+
+
+def _check_modality_dict(X, *, name: str = "X", n_expected: int | None = None) -> Modalities:
+    X = check_modalities(X, name=name)
+    if not len(X.keys()):
+        raise ValueError(f"{name} is an empty dict; at least one modality is needed.")
+    out = {}
+    for key, value in X.items():
+        try:
+            arr = np.asarray(value, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name}[{key!r}] must be a numeric array: {exc}") from exc
+        if arr.ndim < 2:
+            raise ValueError(
+                f"{name}[{key!r}] must have windows on axis 0 and at least one more "
+                f"axis, got shape {arr.shape}."
+            )
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name}[{key!r}] contains NaN or infinite values.")
+        out[key] = arr
+    lengths = {k: v.shape[0] for k, v in out.items()}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f"{name}: modalities have different numbers of windows {lengths}.")
+    n = next(iter(lengths.values()))
+    if n == 0:
+        raise ValueError(f"{name} has no windows.")
+    if n_expected is not None and n != n_expected:
+        raise ValueError(f"{name} has {n} windows but y has {n_expected} labels.")
+    return Modalities(out)
+
+
+def check_inputs(estimator, X, y=None, *, reset: bool):
+    """Validate ``X`` (and ``y``) and cast to float32.
+
+    Tabular input goes through :func:`sklearn.utils.validation.validate_data`
+    (recording ``n_features_in_``/``feature_names_in_`` when ``reset``); a dict
+    becomes :class:`~skkd.Modalities` of float32 arrays.
+    """
+    if sp.issparse(X):
+        raise TypeError(
+            "X is a sparse matrix; sparse input is not supported: pass a dense array, "
+            "a DataFrame or a dict of modalities."
+        )
+    if reset and y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is None."
+        )
+    if isinstance(X, Mapping):
+        if y is None:
+            return _check_modality_dict(X)
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D (one label per window), got shape {y.shape}.")
+        return _check_modality_dict(X, n_expected=len(y)), y
+    if y is None:
+        return validate_data(estimator, X, reset=reset, dtype=np.float32)
+    return validate_data(estimator, X, y, reset=reset, dtype=np.float32)
+
+
+def resolve_student_inputs(student_inputs, X) -> tuple[str, list]:
+    """Resolve ``student_inputs`` against the training ``X``.
+
+    Returns ``(kind, selection)``: ``("dict", keys)``, ``("frame", column
+    names)`` or ``("array", column indices)``. ``None`` selects everything.
+    """
+    if isinstance(X, Mapping):
+        keys = list(X.keys())
+        if student_inputs is None:
+            return "dict", keys
+        wanted = [student_inputs] if isinstance(student_inputs, str) else list(student_inputs)
+        missing = [k for k in wanted if k not in X]
+        if missing or not wanted:
+            raise ValueError(
+                f"student_inputs must name modalities of X {keys}; got {student_inputs!r}."
+            )
+        return "dict", wanted
+    if isinstance(X, pd.DataFrame):
+        columns = list(X.columns)
+        if student_inputs is None:
+            return "frame", columns
+        wanted = [student_inputs] if isinstance(student_inputs, str) else list(student_inputs)
+        selected = []
+        for item in wanted:
+            hits = [c for c in columns if c == item or (
+                isinstance(c, str) and isinstance(item, str) and c.startswith(item + "__"))]
+            if not hits:
+                raise ValueError(
+                    f"student_inputs entry {item!r} matches no column of X (as a name or "
+                    f"a 'prefix__' modality prefix); columns start with {columns[:5]}."
+                )
+            selected += [c for c in hits if c not in selected]
+        return "frame", selected
+    n_features = np.shape(X)[1] if np.ndim(X) == 2 else None
+    if student_inputs is None:
+        return "array", list(range(n_features or 0))
+    sel = np.asarray(student_inputs)
+    if sel.dtype == bool:
+        if n_features is None or sel.shape != (n_features,):
+            raise ValueError(
+                f"student_inputs as a boolean mask must have one entry per column of X "
+                f"({n_features}), got shape {sel.shape}."
+            )
+        sel = np.flatnonzero(sel)
+    if sel.ndim == 0:
+        sel = sel[None]
+    if sel.size == 0 or not np.issubdtype(sel.dtype, np.integer):
+        raise ValueError(
+            "student_inputs for an array X must be column indices (ints) or a boolean "
+            f"mask; got {student_inputs!r}."
+        )
+    if n_features is not None and (sel.min() < -n_features or sel.max() >= n_features):
+        raise ValueError(
+            f"student_inputs indices {sel.tolist()} are out of range for X with "
+            f"{n_features} columns."
+        )
+    if n_features is not None:
+        sel = np.where(sel < 0, sel + n_features, sel)
+    return "array", [int(i) for i in sel]
+
+
+def select_inputs(estimator, X, kind: str, selection: Sequence, *, reset: bool):
+    """The student's inputs from ``X``: a :class:`Modalities` or a float32 array.
+
+    At prediction (``reset=False``), a dict needs only the student's keys, a
+    DataFrame only the student's columns, and an array either all training
+    columns or exactly the student's columns.
+    """
+    if kind == "dict":
+        if not isinstance(X, Mapping):
+            raise TypeError(
+                f"X must be a dict of modalities (the student was fitted on one), got "
+                f"{type(X).__name__}."
+            )
+        missing = [k for k in selection if k not in X]
+        if missing:
+            raise ValueError(
+                f"X lacks the student's modalities {missing}; it has {sorted(X.keys())}."
+            )
+        return _check_modality_dict({k: X[k] for k in selection})
+    if kind == "frame":
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(
+                "X must be a DataFrame with the student's columns (the student was "
+                f"fitted on one), got {type(X).__name__}."
+            )
+        missing = [c for c in selection if c not in X.columns]
+        if missing:
+            raise ValueError(f"X lacks the student's columns {missing[:10]}.")
+        return check_array(X[list(selection)], dtype=np.float32)
+    # array
+    if reset:
+        return check_array(X, dtype=np.float32)[:, list(selection)]
+    X_arr = check_array(X, dtype=np.float32)
+    if X_arr.shape[1] == len(selection) and X_arr.shape[1] != estimator.n_features_in_:
+        return X_arr
+    X = validate_data(estimator, X, reset=False, dtype=np.float32)
+    return X[:, list(selection)]

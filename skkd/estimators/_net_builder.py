@@ -1,0 +1,265 @@
+"""Shared skorch wrapping: parameters, seeding, the net, batched module calls.
+
+Both estimators *build* a :class:`skorch.NeuralNetClassifier` in ``fit``
+(``net_``); neither subclasses skorch (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNetClassifier
+from skorch.callbacks import Callback, EarlyStopping
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+from skorch.utils import to_tensor
+from torch import nn
+
+from skkd.utils import resolve_device
+
+__all__ = ["NeuralClassifierBase", "softmax_probabilities"]
+
+#: prefixes of the extra keyword parameters forwarded to skorch
+KWARG_PREFIXES = ("module__", "optimizer__", "iterator_train__", "iterator_valid__")
+#: options of module="auto" (see skkd.nets.build_module)
+AUTO_MODULE_OPTIONS = ("width", "depth", "dropout", "kernel_size", "recurrent", "standardize")
+
+
+def softmax_probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """skorch's ``predict_nonlinearity``: logits → class probabilities."""
+    return torch.softmax(logits, dim=-1)
+
+
+def seed_from(random_state) -> int | None:
+    """An int seed drawn from ``random_state`` (``None`` stays ``None``)."""
+    if random_state is None:
+        return None
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+class _SeededContext:
+    """Fork torch's RNG and seed it, so a fit is reproducible without side effects."""
+
+    def __init__(self, seed: int | None, device: str):
+        self.seed = seed
+        devices = [torch.cuda.current_device()] if device.startswith("cuda") else []
+        self._fork = torch.random.fork_rng(devices=devices)
+
+    def __enter__(self):
+        self._fork.__enter__()
+        if self.seed is not None:
+            torch.manual_seed(self.seed)
+        return self
+
+    def __exit__(self, *exc):
+        return self._fork.__exit__(*exc)
+
+
+def _check_number(name, value, *, low=None, high=None, integer=False, low_open=False):
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "an int" if integer else "a number"
+        raise TypeError(f"{name} must be {what}, got {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        bound = f"> {low}" if low_open else f">= {low}"
+        raise ValueError(f"{name} must be {bound}, got {value!r}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value!r}.")
+
+
+def module_forward(module: nn.Module, X_batch):
+    """Call ``module`` on a batch: ``module(**X)`` for a dict, else ``module(X)``."""
+    if isinstance(X_batch, Mapping):
+        return module(**X_batch)
+    return module(X_batch)
+
+
+class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
+    """Parameters, validation and the skorch net shared by the estimators.
+
+    Subclasses define ``__init__`` (only storing parameters, plus ``**kwargs``
+    with the prefixes ``module__``, ``optimizer__``, ``iterator_train__``,
+    ``iterator_valid__`` forwarded to skorch).
+    """
+
+    # -- parameters ---------------------------------------------------------
+    def _set_kwargs(self, kwargs):
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+
+    def _extra_kwargs(self) -> dict:
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if k.startswith(KWARG_PREFIXES) and not k.endswith("_")
+        }
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep=deep)
+        params.update(self._extra_kwargs())
+        return params
+
+    def set_params(self, **params):
+        extra = {k: v for k, v in params.items() if k.startswith(KWARG_PREFIXES)}
+        for key, value in extra.items():
+            setattr(self, key, value)
+        rest = {k: v for k, v in params.items() if k not in extra}
+        if rest:
+            super().set_params(**rest)
+        return self
+
+    def _check_kwargs(self):
+        bad = [k for k in vars(self) if "__" in k and not k.startswith(KWARG_PREFIXES)
+               and not k.endswith("_")]
+        if bad:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected parameters {bad}; extra "
+                f"parameters must start with one of {list(KWARG_PREFIXES)}."
+            )
+
+    def _check_common_params(self):
+        self._check_kwargs()
+        _check_number("max_epochs", self.max_epochs, low=1, integer=True)
+        _check_number("lr", self.lr, low=0, low_open=True)
+        _check_number("batch_size", self.batch_size, low=1, integer=True)
+        _check_number("validation_fraction", self.validation_fraction, low=0, high=1,
+                      low_open=True)
+        _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
+        if not isinstance(self.early_stopping, (bool, np.bool_)):
+            raise TypeError(f"early_stopping must be True or False, got {self.early_stopping!r}.")
+        if not (self.module == "auto" or isinstance(self.module, nn.Module)
+                or (isinstance(self.module, type) and issubclass(self.module, nn.Module))):
+            raise TypeError(
+                "module must be 'auto', a torch.nn.Module subclass or instance, got "
+                f"{self.module!r}."
+            )
+        if self.module == "auto":
+            bad = [k for k in self._extra_kwargs() if k.startswith("module__")
+                   and k[len("module__"):] not in AUTO_MODULE_OPTIONS]
+            if bad:
+                raise ValueError(
+                    f"module='auto' accepts module__ options {list(AUTO_MODULE_OPTIONS)}; "
+                    f"got {bad}."
+                )
+        if not (isinstance(self.optimizer, type) and issubclass(self.optimizer, torch.optim.Optimizer)):
+            raise TypeError(
+                f"optimizer must be a torch.optim.Optimizer class, got {self.optimizer!r}."
+            )
+        if self.callbacks is not None and not (
+            isinstance(self.callbacks, (list, tuple))
+            and all(isinstance(c, Callback) or (isinstance(c, tuple) and len(c) == 2)
+                    for c in self.callbacks)
+        ):
+            raise TypeError(
+                "callbacks must be None or a list of skorch callbacks (or (name, "
+                f"callback) pairs), got {self.callbacks!r}."
+            )
+        resolve_device(self.device)
+
+    # -- the net ------------------------------------------------------------
+    def _module_options(self) -> dict:
+        return {k[len("module__"):]: v for k, v in self._extra_kwargs().items()
+                if k.startswith("module__")}
+
+    #: the estimator instantiates the module itself (skorch gets no module__*)
+    _builds_module_itself = False
+
+    def _skorch_kwargs(self) -> dict:
+        extra = self._extra_kwargs()
+        if self.module == "auto" or self._builds_module_itself:
+            extra = {k: v for k, v in extra.items() if not k.startswith("module__")}
+        return extra
+
+    def _validation_split(self, n, y, groups, seed):
+        """Train/validation row indices (grouped by subject when groups are given)."""
+        if groups is not None:
+            groups = np.asarray(groups)
+            if len(np.unique(groups)) < 2:
+                raise ValueError(
+                    "early_stopping with groups needs at least 2 groups to hold some out."
+                )
+            splitter = GroupShuffleSplit(1, test_size=self.validation_fraction, random_state=seed)
+            return next(splitter.split(np.zeros(n), y, groups))
+        try:
+            splitter = StratifiedShuffleSplit(
+                1, test_size=self.validation_fraction, random_state=seed
+            )
+            return next(splitter.split(np.zeros(n), y))
+        except ValueError:
+            splitter = ShuffleSplit(1, test_size=self.validation_fraction, random_state=seed)
+            return next(splitter.split(np.zeros(n)))
+
+    def _make_net(self, module, criterion, criterion_kwargs, valid_data, extra_callbacks, device):
+        callbacks = [copy.deepcopy(c) for c in (self.callbacks or [])]
+        callbacks += list(extra_callbacks)
+        if valid_data is not None:
+            callbacks.append(
+                ("early_stopping", EarlyStopping(
+                    monitor="valid_loss", patience=self.n_iter_no_change, load_best=True,
+                    sink=print if self.verbose else _silent,
+                ))
+            )
+            train_split = predefined_split(Dataset(*valid_data))
+        else:
+            train_split = None
+        options = {"iterator_train__shuffle": True}
+        options.update({f"criterion__{k}": v for k, v in criterion_kwargs.items()})
+        options.update(self._skorch_kwargs())  # the user's settings win
+        return NeuralNetClassifier(
+            module,
+            criterion=criterion,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=train_split,
+            callbacks=callbacks,
+            predict_nonlinearity=softmax_probabilities,
+            device=device,
+            verbose=self.verbose,
+            **options,
+        )
+
+    # -- prediction ---------------------------------------------------------
+    def _net_outputs(self, X, fn=None) -> list:
+        """Run the fitted module batch-wise in eval mode (no grad); ``fn(module, Xb)``."""
+        net = self.net_
+        fn = fn or module_forward
+        dataset = net.get_dataset(X)
+        iterator = net.get_iterator(dataset, training=False)
+        module = net.module_
+        module.eval()
+        outputs = []
+        with torch.no_grad():
+            for batch in iterator:
+                Xb = to_tensor(batch[0], device=net.device)
+                outputs.append(fn(module, Xb))
+        return outputs
+
+    @property
+    def n_params_(self) -> int:
+        """Number of parameters of the fitted network used at prediction."""
+        check_is_fitted(self, "net_")
+        return int(sum(p.numel() for p in self._prediction_module().parameters()))
+
+    def _prediction_module(self) -> nn.Module:
+        return self.net_.module_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = True
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = False
+        return tags
+
+
+def _silent(*args, **kwargs) -> None:
+    """A picklable sink that prints nothing (``verbose=0``)."""

@@ -1,0 +1,437 @@
+"""DistilledStudentClassifier: a small network on wearable inputs, taught by a teacher."""
+
+from __future__ import annotations
+
+import copy
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from skkd._modalities import Modalities
+from skkd.estimators._feedback import FeedbackTeacher, TeacherFeedback
+from skkd.estimators._inputs import check_inputs, resolve_student_inputs, select_inputs
+from skkd.estimators._net_builder import (
+    NeuralClassifierBase,
+    _check_number,
+    _SeededContext,
+    seed_from,
+)
+from skkd.estimators._teacher_outputs import (
+    _take,
+    cross_fit_teacher_outputs,
+    fit_teacher,
+    neural_teacher,
+    teacher_outputs,
+)
+from skkd.nets import DistillationInputs, DistillationLoss, build_module
+from skkd.nets._wrapper import ARRAY_KEY, TEACHER_FEATURE_PREFIX, TEACHER_LOGITS, as_logits_and_embedding
+from skkd.utils import resolve_device
+
+__all__ = ["DistilledStudentClassifier"]
+
+
+def _seed_unset_random_states(estimator, seed):
+    """Give nested ``random_state=None`` parameters a seed (reproducible clones)."""
+    if seed is None:
+        return estimator
+    rng = np.random.RandomState(seed)
+    params = estimator.get_params(deep=True)
+    updates = {k: int(rng.randint(np.iinfo(np.int32).max)) for k in sorted(params)
+               if (k == "random_state" or k.endswith("__random_state")) and params[k] is None}
+    if updates:
+        estimator.set_params(**updates)
+    return estimator
+
+
+def _feature_scaling(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = features.mean(axis=0)
+    std = features.std(axis=0)
+    return mean, np.where(std > 1e-6, std, 1.0)
+
+
+def _scale(features: np.ndarray, scaling) -> np.ndarray:
+    mean, std = scaling
+    return ((features - mean) / std).astype(np.float32)
+
+
+class DistilledStudentClassifier(NeuralClassifierBase):
+    """A student network trained on some inputs, distilled from a teacher on all of them.
+
+    :meth:`fit` fits a clone of ``teacher`` on all of ``X`` (a teacher wrapped
+    in :class:`sklearn.frozen.FrozenEstimator` is used as is), computes its
+    soft targets — and embeddings for feature matching — on the training
+    windows, then trains the student on ``X[student_inputs]`` only with
+    :class:`skkd.nets.losses.DistillationLoss`. :meth:`predict` needs only
+    the student's inputs: privileged modalities may be absent.
+
+    Teacher outputs are **cross-fitted** by default (``teacher_targets=
+    "cross_fit"``): each window's soft target comes from a teacher clone that
+    did not see it, in ``teacher_cv`` folds — :class:`GroupKFold` by subject
+    when ``groups`` are passed to :meth:`fit`, shuffled stratified folds of
+    windows otherwise (then windows of one subject may teach each other, so
+    pass ``groups`` for subject-independent targets). ``"in_sample"`` uses the
+    teacher fitted on all rows (cheaper; targets are closer to the labels).
+    Embeddings for feature matching always come from the teacher fitted on
+    all rows, because fold teachers embed into different spaces.
+
+    The teacher never enters the student's optimizer and stays in eval mode:
+    its outputs reach the student's skorch net as extra keys of the input dict
+    (:class:`skkd.nets.DistillationInputs` removes them before the student
+    network and hands them to the loss).
+
+    Parameters
+    ----------
+    teacher : classifier with ``predict_proba``
+        Any scikit-learn classifier gives soft targets; a
+        :class:`TeacherClassifier` (or a Pipeline ending in one) also gives
+        embeddings (feature matching) and can be refined (``feedback``).
+    student_inputs : keys, column names/prefixes, or column indices, optional
+        The student's inputs: modality keys for a dict ``X``; column names or
+        modality prefixes (``"eda"`` selects ``eda__*``) for a DataFrame;
+        column indices or a boolean mask for an array. ``None``: all inputs
+        (model compression).
+    module : "auto", nn.Module class or instance, default="auto"
+        The student network (see :class:`TeacherClassifier`).
+    temperature : float, default=2.0
+        Softmax temperature ``T`` of the soft-target loss.
+    alpha : float, default=0.5
+        Weight of soft targets: ``(1 - alpha)·CE + alpha·T²·KL``; ``0`` trains
+        the student on labels only (no distillation from soft targets).
+    feature_weights : None, float or dict, default=None
+        Feature matching: a float weighs the MSE to the teacher's fused
+        embedding (EmotionKD); a dict ``{"ecg": 1.0, "eda": 0.5}`` weighs the
+        MSE to each teacher modality's embedding (StressID). Each goes
+        through its own learned linear projection of the student embedding.
+    teacher_targets : {"cross_fit", "in_sample"}, default="cross_fit"
+        With ``alpha=0``, no ``feature_weights`` and no ``feedback`` the
+        targets are unused, so no cross-fitting is done (only ``teacher_``).
+        Cross-fitted targets come from teachers that saw fewer subjects, so
+        they are noisier; in ``benchmarks/kd_estimators.py`` in-sample targets
+        with a small ``alpha`` (0.3, ``temperature=4``) did better. Tune both.
+    teacher_cv : int or CV splitter, default=5
+        Folds for cross-fitting.
+    feedback : bool, default=False
+        EmotionKD adaptive feedback: every ``feedback_every`` epochs, copies of
+        the teacher network are fine-tuned for ``feedback_steps`` steps on
+        ``CE + feedback_weight · T²·KL(student ‖ teacher)`` and teach again.
+        Needs a neural teacher.
+    feedback_every, feedback_steps : int, default=5, 20
+    feedback_weight : float, default=0.1
+    feedback_lr : float, default=1e-4
+    max_epochs, lr, batch_size, optimizer, early_stopping, validation_fraction, n_iter_no_change, callbacks, device, random_state, verbose, **kwargs
+        As in :class:`TeacherClassifier`. ``random_state`` also seeds the
+        cross-fitting folds and any unset ``random_state`` of the teacher.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+    teacher_ : the teacher fitted on all training windows (or the frozen one)
+    net_ : skorch.NeuralNetClassifier
+    student_inputs_ : list
+        Resolved modality keys, column names or column indices.
+    n_params_ : int
+        Parameters of the student network (projections used only in training
+        are not counted).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = make_classification(80, 6, random_state=0)
+    >>> student = DistilledStudentClassifier(
+    ...     LogisticRegression(), student_inputs=[0, 1, 2], max_epochs=5, random_state=0)
+    >>> student.fit(X, y).predict(X[:, :3]).shape
+    (80,)
+    """
+
+    _builds_module_itself = True
+
+    def __init__(
+        self,
+        teacher,
+        student_inputs=None,
+        module="auto",
+        *,
+        temperature: float = 2.0,
+        alpha: float = 0.5,
+        feature_weights=None,
+        teacher_targets: str = "cross_fit",
+        teacher_cv=5,
+        feedback: bool = False,
+        feedback_every: int = 5,
+        feedback_steps: int = 20,
+        feedback_weight: float = 0.1,
+        feedback_lr: float = 1e-4,
+        max_epochs: int = 30,
+        lr: float = 1e-3,
+        batch_size: int = 64,
+        optimizer=torch.optim.AdamW,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 5,
+        callbacks=None,
+        device: str = "auto",
+        random_state=None,
+        verbose: int = 0,
+        **kwargs,
+    ):
+        self.teacher = teacher
+        self.student_inputs = student_inputs
+        self.module = module
+        self.temperature = temperature
+        self.alpha = alpha
+        self.feature_weights = feature_weights
+        self.teacher_targets = teacher_targets
+        self.teacher_cv = teacher_cv
+        self.feedback = feedback
+        self.feedback_every = feedback_every
+        self.feedback_steps = feedback_steps
+        self.feedback_weight = feedback_weight
+        self.feedback_lr = feedback_lr
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self._set_kwargs(kwargs)
+
+    # -- validation ---------------------------------------------------------
+    def _check_params(self):
+        self._check_common_params()
+        if not (hasattr(self.teacher, "fit") and hasattr(self.teacher, "predict_proba")):
+            raise TypeError(
+                "teacher must be a classifier with fit and predict_proba, got "
+                f"{type(self.teacher).__name__}."
+            )
+        _check_number("temperature", self.temperature, low=0, low_open=True)
+        _check_number("alpha", self.alpha, low=0, high=1)
+        if self.teacher_targets not in ("cross_fit", "in_sample"):
+            raise ValueError(
+                "teacher_targets must be 'cross_fit' or 'in_sample', got "
+                f"{self.teacher_targets!r}."
+            )
+        if isinstance(self.teacher_cv, numbers.Integral) and not isinstance(self.teacher_cv, bool):
+            _check_number("teacher_cv", self.teacher_cv, low=2, integer=True)
+        elif not hasattr(self.teacher_cv, "split"):
+            raise TypeError(f"teacher_cv must be an int >= 2 or a CV splitter, got {self.teacher_cv!r}.")
+        fw = self.feature_weights
+        if fw is not None:
+            if isinstance(fw, Mapping):
+                if not fw:
+                    raise ValueError("feature_weights must not be an empty dict.")
+                for key, w in fw.items():
+                    if not isinstance(key, str):
+                        raise TypeError(f"feature_weights keys must be modality names, got {key!r}.")
+                    _check_number(f"feature_weights[{key!r}]", w, low=0)
+            else:
+                _check_number("feature_weights", fw, low=0)
+        if not isinstance(self.feedback, (bool, np.bool_)):
+            raise TypeError(f"feedback must be True or False, got {self.feedback!r}.")
+        _check_number("feedback_every", self.feedback_every, low=1, integer=True)
+        _check_number("feedback_steps", self.feedback_steps, low=1, integer=True)
+        _check_number("feedback_weight", self.feedback_weight, low=0)
+        _check_number("feedback_lr", self.feedback_lr, low=0, low_open=True)
+
+    def _feature_spec(self) -> dict:
+        fw = self.feature_weights
+        if fw is None:
+            return {}
+        if isinstance(fw, Mapping):
+            return {k: float(v) for k, v in fw.items() if float(v) > 0}
+        return {"fused": float(fw)} if float(fw) > 0 else {}
+
+    # -- fit ----------------------------------------------------------------
+    def fit(self, X, y, groups=None):
+        """Fit the teacher, compute its targets, train the student.
+
+        Parameters
+        ----------
+        X : array (n, d), DataFrame or dict of modalities
+            All inputs (the teacher's); the student uses ``student_inputs``.
+        y : array-like of shape (n,)
+        groups : array-like of shape (n,), optional
+            Subject of each window: cross-fitting folds and the early-stopping
+            split hold out whole subjects.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X_raw = X
+        X_checked, y = check_inputs(self, X, y, reset=True)
+        check_classification_targets(y)
+        if groups is not None:
+            groups = np.asarray(groups)
+            if len(groups) != len(y):
+                raise ValueError(f"groups has {len(groups)} entries but y has {len(y)}.")
+        # the teacher sees the user's X (its own pipeline may need a DataFrame)
+        X_teacher = X_raw if isinstance(X_raw, pd.DataFrame) else X_checked
+        kind, selection = resolve_student_inputs(
+            self.student_inputs, X_raw if isinstance(X_raw, (Mapping, pd.DataFrame)) else X_checked
+        )
+        self._input_kind = kind
+        self.student_inputs_ = selection
+        X_student = select_inputs(self, X_raw if kind != "array" else X_checked, kind,
+                                  selection, reset=True)
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        y_enc = self._label_encoder.transform(y).astype(np.int64)
+        seed = seed_from(self.random_state)
+        device = resolve_device(self.device)
+        features = self._feature_spec()
+        if self.feedback and neural_teacher(self.teacher)[1] is None:
+            raise ValueError(
+                "feedback=True needs a neural teacher (TeacherClassifier or a Pipeline "
+                f"ending in one); got {type(self.teacher).__name__}."
+            )
+
+        # 1. the teacher and its targets
+        frozen = isinstance(self.teacher, FrozenEstimator)
+        if frozen:
+            self.teacher_ = self.teacher
+        else:
+            teacher = _seed_unset_random_states(clone(self.teacher), seed)
+            self.teacher_ = fit_teacher(teacher, X_teacher, y, groups)
+        feature_names = tuple(features)
+        self._check_feature_names(feature_names)
+        log_proba, feats = teacher_outputs(self.teacher_, X_teacher, self.classes_, feature_names)
+        # z-score the teacher embeddings so MSE is on the scale of the CE term
+        self._feature_scaling = {k: _feature_scaling(v) for k, v in feats.items()}
+        feats = {k: _scale(v, self._feature_scaling[k]) for k, v in feats.items()}
+        n = len(y_enc)
+        all_rows = np.arange(n)
+        providers = [(self.teacher_, all_rows, all_rows, True, feature_names)]
+        uses_targets = float(self.alpha) > 0 or bool(features) or bool(self.feedback)
+        if self.teacher_targets == "cross_fit" and not frozen and uses_targets:
+            teacher = _seed_unset_random_states(clone(self.teacher), seed)
+            log_proba, _, folds = cross_fit_teacher_outputs(
+                teacher, X_teacher, y, groups=groups, cv=self.teacher_cv,
+                classes=self.classes_, random_state=seed,
+            )
+            providers = [(est, tr, te, True, ()) for est, tr, te in folds]
+            if feature_names:
+                providers.append((self.teacher_, all_rows, all_rows, False, feature_names))
+
+        # 2. the student's net input: its own inputs + the teacher's outputs
+        array_input = kind != "dict"
+        base = {ARRAY_KEY: X_student} if array_input else dict(X_student)
+        net_input = Modalities({**base, TEACHER_LOGITS: log_proba,
+                                **{TEACHER_FEATURE_PREFIX + k: v for k, v in feats.items()}})
+        valid = None
+        train_rows = all_rows
+        if self.early_stopping:
+            train_rows, valid_rows = self._validation_split(n, y_enc, groups, seed)
+            valid = (net_input[valid_rows], y_enc[valid_rows])
+        train_input = net_input[train_rows] if self.early_stopping else net_input
+
+        with _SeededContext(seed, device):
+            student = self._build_student(X_student[train_rows] if self.early_stopping
+                                          else X_student)
+            module = DistillationInputs(student, feature_names, array_input=array_input)
+            emb_dim = self._embedding_dim(student, X_student)
+            criterion_kwargs = {
+                "alpha": float(self.alpha),
+                "temperature": float(self.temperature),
+                "student_dim": emb_dim,
+                "feature_dims": {k: v.shape[1] for k, v in feats.items()},
+                "feature_weights": features,
+            }
+            extra = []
+            if self.feedback:
+                targets = [(train_input, train_rows)]
+                if valid is not None:
+                    targets.append((valid[0], valid_rows))
+                extra.append(("teacher_feedback", TeacherFeedback(
+                    [FeedbackTeacher(copy.deepcopy(est), tr, te, give, names)
+                     for est, tr, te, give, names in providers],
+                    X_teacher, y_enc, Modalities(base), self.classes_, targets,
+                    every=self.feedback_every, steps=self.feedback_steps,
+                    weight=self.feedback_weight, temperature=float(self.temperature),
+                    lr=self.feedback_lr, batch_size=self.batch_size,
+                    logits_key=TEACHER_LOGITS, feature_prefix=TEACHER_FEATURE_PREFIX,
+                    feature_scaling=self._feature_scaling,
+                )))
+            self.net_ = self._make_net(module, DistillationLoss, criterion_kwargs, valid,
+                                       extra, device)
+            self.net_.fit(train_input, y_enc[train_rows])
+        return self
+
+    def _check_feature_names(self, names):
+        if not names:
+            return
+        transform, net = neural_teacher(self.teacher_)
+        if net is None:
+            raise ValueError(
+                "feature_weights needs a neural teacher (TeacherClassifier, or a Pipeline "
+                f"ending in one); got {type(self.teacher).__name__}."
+            )
+        available = {k for k, v in net.embedding_dims().items() if v is not None} | {"fused"}
+        unknown = [k for k in names if k not in available]
+        if unknown:
+            raise ValueError(
+                f"feature_weights keys {unknown} are not teacher embeddings; available: "
+                f"{sorted(available)} ('fused' is the teacher's penultimate layer)."
+            )
+
+    def _build_student(self, X_student):
+        if self.module == "auto":
+            return build_module(X_student, len(self.classes_), **self._module_options())
+        if isinstance(self.module, torch.nn.Module):
+            return copy.deepcopy(self.module)
+        return self.module(**self._module_options())
+
+    @staticmethod
+    def _embedding_dim(student, X_student) -> int:
+        dim = getattr(student, "embedding_dim", None)
+        if dim is not None:
+            return int(dim)
+        probe = _take(X_student, np.arange(min(2, len(X_student))))
+        with torch.no_grad():
+            was_training = student.training
+            student.eval()
+            if isinstance(probe, Mapping):
+                out = student(**{k: torch.as_tensor(v) for k, v in probe.items()})
+            else:
+                out = student(torch.as_tensor(probe))
+            student.train(was_training)
+        return int(as_logits_and_embedding(out)[1].shape[1])
+
+    # -- prediction ---------------------------------------------------------
+    def _student_input(self, X):
+        check_is_fitted(self)
+        Xs = select_inputs(self, X, self._input_kind, self.student_inputs_, reset=False)
+        return Modalities({ARRAY_KEY: Xs}) if self._input_kind != "dict" else Xs
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities from the student's inputs only."""
+        X = self._student_input(X)
+        return self.net_.predict_proba(X).astype(np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels (original label values)."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def embed(self, X) -> np.ndarray:
+        """The student's embedding (penultimate representation) of each window."""
+        outs = self._net_outputs(self._student_input(X))
+        return np.concatenate([o[1].cpu().numpy() for o in outs])
+
+    def _prediction_module(self):
+        return self.net_.module_.student

@@ -1,0 +1,208 @@
+"""Knowledge-distillation losses, one small function or module each.
+
+The student's objective is a weighted sum (:class:`DistillationLoss`) of
+
+* :func:`cross_entropy` on the true labels,
+* :func:`soft_target_loss`, Hinton's ``T² · KL(softmax(t/T) ‖ softmax(s/T))``,
+* :class:`FeatureMatchingLoss`, ``Σ_m w_m · MSE(P_m f_student, f_m)`` with a
+  learned projection ``P_m`` per teacher modality (StressID),
+
+and EmotionKD's adaptive feedback refines the teacher with
+:func:`teacher_feedback_loss`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "DistillationLoss",
+    "FeatureMatchingLoss",
+    "cross_entropy",
+    "soft_target_loss",
+    "teacher_feedback_loss",
+]
+
+
+def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of ``logits`` ``(n, k)`` against integer labels ``y``.
+
+    >>> import torch
+    >>> round(float(cross_entropy(torch.zeros(2, 2), torch.tensor([0, 1]))), 4)
+    0.6931
+    """
+    return F.cross_entropy(logits, y.long())
+
+
+def soft_target_loss(
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    temperature: float = 1.0,
+) -> torch.Tensor:
+    """Hinton's soft-target loss ``T² · KL(softmax(t/T) ‖ softmax(s/T))``.
+
+    Averaged over the batch. ``teacher_logits`` may be log-probabilities (the
+    log of any classifier's ``predict_proba``): softmax ignores the constant.
+
+    >>> import torch
+    >>> t = torch.tensor([[2.0, 0.0]])
+    >>> float(soft_target_loss(t, t, temperature=3.0))
+    0.0
+    """
+    T = float(temperature)
+    log_p_student = F.log_softmax(student_logits / T, dim=-1)
+    log_p_teacher = F.log_softmax(teacher_logits / T, dim=-1)
+    kl = F.kl_div(log_p_student, log_p_teacher, reduction="batchmean", log_target=True)
+    return kl * T * T
+
+
+def teacher_feedback_loss(
+    teacher_logits: torch.Tensor,
+    y: torch.Tensor,
+    student_logits: torch.Tensor,
+    *,
+    weight: float = 0.1,
+    temperature: float = 1.0,
+) -> torch.Tensor:
+    """EmotionKD's feedback objective for refining the teacher.
+
+    ``CE(teacher, y) + weight · T² · KL(softmax(s/T) ‖ softmax(t/T))``: the
+    teacher keeps fitting the labels while moving towards what the student can
+    express, so its next soft targets are easier to imitate. The student's
+    logits are treated as constants.
+
+    >>> import torch
+    >>> t = torch.tensor([[1.0, -1.0]])
+    >>> y = torch.tensor([0])
+    >>> bool(teacher_feedback_loss(t, y, t, weight=1.0) == cross_entropy(t, y))
+    True
+    """
+    ce = cross_entropy(teacher_logits, y)
+    kl = soft_target_loss(teacher_logits, student_logits.detach(), temperature)
+    return ce + float(weight) * kl
+
+
+class FeatureMatchingLoss(nn.Module):
+    """Weighted MSE between projected student features and teacher features.
+
+    ``Σ_m w_m · MSE(P_m f_student, f_m)`` where ``P_m`` is a learned linear map
+    from the student's embedding to the teacher's embedding ``m`` (one teacher
+    modality, or ``"fused"`` for the teacher's fused representation).
+
+    Parameters
+    ----------
+    student_dim : int
+        Size of the student's embedding.
+    teacher_dims : mapping of str to int
+        Size of each teacher embedding, by name.
+    weights : mapping of str to float
+        Weight ``w_m`` of each teacher embedding (same keys as ``teacher_dims``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> loss = FeatureMatchingLoss(4, {"eeg": 3}, {"eeg": 0.5})
+    >>> loss(torch.zeros(2, 4), {"eeg": torch.zeros(2, 3)}).shape
+    torch.Size([])
+    """
+
+    def __init__(
+        self,
+        student_dim: int,
+        teacher_dims: Mapping[str, int],
+        weights: Mapping[str, float],
+    ):
+        super().__init__()
+        if set(teacher_dims) != set(weights):
+            raise ValueError(
+                "FeatureMatchingLoss: `weights` must have one entry per teacher "
+                f"embedding {sorted(teacher_dims)}, got {sorted(weights)}."
+            )
+        self.names = list(teacher_dims)
+        self.weights = {k: float(weights[k]) for k in self.names}
+        self.projections = nn.ModuleDict(
+            {k: nn.Linear(int(student_dim), int(d)) for k, d in teacher_dims.items()}
+        )
+
+    def forward(
+        self, student_features: torch.Tensor, teacher_features: Mapping[str, torch.Tensor]
+    ) -> torch.Tensor:
+        total = student_features.new_zeros(())
+        for name in self.names:
+            projected = self.projections[name](student_features)
+            target = teacher_features[name].to(projected.dtype)
+            total = total + self.weights[name] * F.mse_loss(projected, target)
+        return total
+
+
+class DistillationLoss(nn.Module):
+    """The student's objective: CE, soft targets and feature matching, weighted.
+
+    ``(1 - alpha) · CE(s, y) + alpha · T² · KL(t ‖ s) + Σ_m w_m · MSE(P_m f, f_m)``.
+
+    Called by skorch as ``criterion(y_pred, y_true)`` where ``y_pred`` is the
+    output of :class:`~skkd.nets.DistillationInputs`: ``(logits, embedding)``
+    without teacher outputs (prediction; plain CE), or ``(logits, embedding,
+    teacher_logits, *teacher_features)`` in training, the features in the
+    order of ``feature_names``.
+
+    Parameters
+    ----------
+    alpha : float
+        Weight of the soft-target term in ``[0, 1]``; ``0`` trains on labels only.
+    temperature : float
+        Softmax temperature ``T > 0``.
+    student_dim : int, optional
+        Size of the student's embedding (needed with feature matching).
+    feature_dims, feature_weights : mapping of str to int / float, optional
+        Teacher embedding sizes and weights; empty for no feature matching.
+
+    Examples
+    --------
+    >>> import torch
+    >>> loss = DistillationLoss(alpha=0.0)
+    >>> y_pred = (torch.zeros(2, 2), torch.zeros(2, 3))
+    >>> round(float(loss(y_pred, torch.tensor([0, 1]))), 4)
+    0.6931
+    """
+
+    def __init__(
+        self,
+        alpha: float = 0.5,
+        temperature: float = 1.0,
+        student_dim: int | None = None,
+        feature_dims: Mapping[str, int] | None = None,
+        feature_weights: Mapping[str, float] | None = None,
+    ):
+        super().__init__()
+        self.alpha = float(alpha)
+        self.temperature = float(temperature)
+        feature_dims = dict(feature_dims or {})
+        self.feature_names: Sequence[str] = list(feature_dims)
+        self.features = (
+            FeatureMatchingLoss(student_dim, feature_dims, feature_weights or {})
+            if feature_dims
+            else None
+        )
+
+    def forward(self, y_pred, y_true: torch.Tensor) -> torch.Tensor:
+        if not isinstance(y_pred, (tuple, list)):
+            return cross_entropy(y_pred, y_true)
+        logits = y_pred[0]
+        ce = cross_entropy(logits, y_true)
+        if len(y_pred) <= 2:  # no teacher outputs (e.g. scoring new data)
+            return ce
+        teacher_logits = y_pred[2]
+        loss = (1.0 - self.alpha) * ce
+        if self.alpha > 0:
+            loss = loss + self.alpha * soft_target_loss(
+                logits, teacher_logits, self.temperature
+            )
+        if self.features is not None:
+            feats = dict(zip(self.feature_names, y_pred[3:]))
+            loss = loss + self.features(y_pred[1], feats)
+        return loss

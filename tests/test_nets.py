@@ -1,0 +1,118 @@
+"""Encoders by rank, late fusion, the auto builder and the teacher-input wrapper."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.preprocessing import StandardScaler
+
+from skkd.nets import (
+    ConvEncoder,
+    DistillationInputs,
+    EncoderClassifier,
+    FusionClassifier,
+    MLPEncoder,
+    Standardize,
+    build_module,
+)
+
+
+@pytest.mark.parametrize(
+    "shape, encoder",
+    [((5, 7), "MLPEncoder"), ((5, 2, 300), "ConvEncoder"), ((5, 3, 16, 16), "ConvEncoder"),
+     ((5, 1, 4, 8, 8), "ConvEncoder")],
+)
+def test_build_module_by_rank(shape, encoder):
+    X = np.random.RandomState(0).randn(*shape).astype(np.float32)
+    net = build_module(X, 3, width=8, depth=1)
+    assert type(net.encoder).__name__ == encoder
+    logits, embedding = net(torch.from_numpy(X))
+    assert logits.shape == (5, 3)
+    assert embedding.shape == (5, 8)
+
+
+def test_recurrent_adds_bilstm_on_1d_signals():
+    X = np.zeros((4, 2, 120), dtype=np.float32)
+    net = build_module(X, 2, width=8, recurrent=True)
+    assert isinstance(net.encoder.lstm, torch.nn.LSTM)
+    assert net.encoder.lstm.bidirectional
+    assert net(torch.from_numpy(X))[1].shape == (4, 8)
+
+
+def test_conv_encoder_rejects_recurrent_images():
+    with pytest.raises(ValueError, match="recurrent"):
+        ConvEncoder(1, (8, 8), recurrent=True)
+
+
+def test_width_and_depth_change_the_network():
+    X = np.zeros((4, 6), dtype=np.float32)
+    small = build_module(X, 2, width=4, depth=1)
+    large = build_module(X, 2, width=16, depth=3)
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert count(small) < count(large)
+    assert len([m for m in large.encoder.layers if isinstance(m, torch.nn.Linear)]) == 3
+
+
+def test_build_module_rejects_bad_rank():
+    with pytest.raises(ValueError, match="rank"):
+        build_module(np.zeros((2, 1, 1, 1, 1, 1)), 2)
+
+
+def test_fusion_of_modalities_with_different_rates():
+    X = {"eda": np.random.randn(6, 1, 40), "bvp": np.random.randn(6, 1, 640),
+         "hr": np.random.randn(6, 3)}
+    net = build_module(X, 2, width=8)
+    assert isinstance(net, FusionClassifier)
+    tensors = {k: torch.tensor(v, dtype=torch.float32) for k, v in X.items()}
+    logits, emb = net(**tensors)
+    assert logits.shape == (6, 2) and emb.shape == (6, 8)
+    parts = net.modality_embeddings(**tensors)
+    assert sorted(parts) == ["bvp", "eda", "hr"]
+    with pytest.raises(ValueError, match="lacks modalities"):
+        net(eda=tensors["eda"])
+
+
+def test_standardize_matches_sklearn_standard_scaler():
+    rng = np.random.RandomState(0)
+    X = rng.randn(50, 4) * [1, 10, 100, 0.1] + [0, 5, -3, 2]
+    expected = StandardScaler().fit_transform(X)
+    got = Standardize.from_data(X)(torch.tensor(X, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+def test_standardize_per_channel_for_signals():
+    rng = np.random.RandomState(1)
+    X = rng.randn(20, 2, 30) * np.array([1.0, 50.0])[None, :, None]
+    out = Standardize.from_data(X)(torch.tensor(X, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(out.mean(axis=(0, 2)), 0, atol=1e-4)
+    np.testing.assert_allclose(out.std(axis=(0, 2)), 1, atol=1e-3)
+
+
+def test_distillation_inputs_pops_teacher_keys():
+    seen = {}
+
+    class Spy(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = build_module({"eda": np.zeros((2, 1, 20))}, 2, width=4)
+
+        def forward(self, **inputs):
+            seen.update(inputs)
+            return self.inner(**inputs)
+
+    net = DistillationInputs(Spy(), feature_names=["fused"])
+    out = net(eda=torch.zeros(3, 1, 20), teacher__logits=torch.ones(3, 2),
+              teacher__feature__fused=torch.full((3, 5), 2.0))
+    assert list(seen) == ["eda"]
+    assert len(out) == 4
+    assert torch.equal(out[2], torch.ones(3, 2))
+    assert torch.equal(out[3], torch.full((3, 5), 2.0))
+    assert len(net(eda=torch.zeros(3, 1, 20))) == 2
+
+
+def test_distillation_inputs_with_array_student():
+    student = EncoderClassifier(MLPEncoder(3, width=4), 2)
+    net = DistillationInputs(student, array_input=True)
+    logits, emb = net(x=torch.zeros(2, 3))
+    assert logits.shape == (2, 2) and emb.shape == (2, 4)
