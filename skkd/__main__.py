@@ -45,7 +45,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     table = run_demo(data_home=args.data_home, quick=not args.full,
                      random_state=args.random_state, verbose=args.verbose)
-    _print_table(table.round(3), "skkd demo — LOSO by subject, mean ± std over subjects")
+    shown = pd.DataFrame({
+        "model": table["model"],
+        "inputs": table["inputs"],
+        "macro-F1": [f"{m:.3f} ± {s:.3f}" for m, s in zip(table.macro_f1_mean, table.macro_f1_std)],
+        "bal. acc.": [f"{m:.3f} ± {s:.3f}" for m, s in
+                      zip(table.balanced_accuracy_mean, table.balanced_accuracy_std)],
+        "params": table["n_params"],
+        "latency 1 window [ms]": table["latency_ms"].round(2),
+        "wall [s]": table["wall_s"].round(1),
+    })
+    _print_table(shown, "skkd demo: " + table.attrs["title"])
     return 0
 
 

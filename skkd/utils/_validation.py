@@ -31,15 +31,23 @@ def check_signal_windows(
     >>> check_signal_windows(np.zeros((3, 8))).shape
     (3, 8)
     """
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{name}: sparse input is not supported; pass a dense array of windows."
+        )
     if isinstance(X, Mapping):
         raise TypeError(
             f"{name} must be an array of windows, got a dict of modalities; route "
             "its keys with skkd.compose.ModalityTransformer."
         )
     try:
-        arr = np.asarray(X, dtype=dtype)
+        raw = np.asarray(X)
+        complex_input = np.iscomplexobj(raw)
+        arr = raw.astype(dtype, copy=False) if not complex_input else raw
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a numeric array of windows: {exc}") from exc
+    if complex_input:
+        raise ValueError(f"{name}: Complex data not supported; pass real-valued windows.")
     ranks = tuple(ranks)
     if arr.ndim not in ranks:
         raise ValueError(
