@@ -1,0 +1,131 @@
+"""GAFImager against pyts.image.GramianAngularField."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skkd.features import GAFImager
+
+# pyts compiles its numba kernels eagerly when imported (about 45 s of CPU);
+# the reference images are computed once, in a subprocess with numba's JIT
+# off: the same numpy operations, run as plain Python.
+_REFERENCE = """
+import pickle, sys
+from pyts.image import GramianAngularField
+cases = pickle.load(sys.stdin.buffer)
+out = [GramianAngularField(**kw).fit_transform(X) for X, kw in cases]
+pickle.dump(out, sys.stdout.buffer)
+"""
+
+PARAMS = [(240, 32, (-1, 1)), (100, 7, (-1, 1)), (50, 50, (0, 1)), (37, 10, (-0.5, 0.8)),
+          (240, 0.25, (-1, 1)), (9, 1, (-1, 1))]
+METHODS = ["summation", "difference"]
+
+
+def _case_X(T):
+    return np.cumsum(np.random.default_rng(T).normal(size=(25, T)), axis=1)
+
+
+_CHANNELS_X = np.cumsum(np.random.default_rng(0).normal(size=(6, 3, 64)), axis=2)
+
+
+@pytest.fixture(scope="module")
+def pyts_images():
+    cases = {}
+    for T, size, rng in PARAMS:
+        for method in METHODS:
+            kw = {"image_size": size, "sample_range": rng, "method": method}
+            cases[(T, size, rng, method)] = (_case_X(T), kw)
+    cases["channels"] = (_CHANNELS_X[:, 1], {"image_size": 16})
+    cases["constant"] = (np.ones((2, 20)), {"image_size": 5})
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", _REFERENCE], input=pickle.dumps(list(cases.values())),
+        capture_output=True, env=env, check=True,
+    )
+    return dict(zip(cases, pickle.loads(done.stdout)))
+
+
+@parametrize_with_checks([GAFImager(image_size=2), GAFImager(image_size=1.0, method="difference")])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("T, size, sample_range", PARAMS)
+def test_equals_pyts(pyts_images, T, size, sample_range, method):
+    X = _case_X(T)
+    ours = GAFImager(image_size=size, sample_range=sample_range, method=method, batch_size=7)
+    expected = pyts_images[(T, size, sample_range, method)]
+    got = ours.fit_transform(X)
+    assert got.shape == (25, 1) + expected.shape[1:] and got.dtype == np.float32
+    np.testing.assert_allclose(got[:, 0], expected, atol=1e-5, rtol=0)
+    got64 = ours.set_params(dtype=np.float64).fit_transform(X)
+    # float64 agrees to rounding (sin = sqrt(1 - cos**2) amplifies it near |cos| = 1)
+    np.testing.assert_allclose(got64[:, 0], expected, atol=1e-7, rtol=0)
+
+
+def test_channels_and_batches(pyts_images):
+    X = _CHANNELS_X
+    out = GAFImager(image_size=16, batch_size=4).fit_transform(X)
+    assert out.shape == (6, 3, 16, 16)
+    np.testing.assert_allclose(out[:, 1], pyts_images["channels"], atol=1e-5)
+    np.testing.assert_array_equal(out, GAFImager(image_size=16, batch_size=1000).fit_transform(X))
+
+
+def test_constant_windows_match_pyts(pyts_images):
+    X = np.ones((2, 20))
+    np.testing.assert_allclose(
+        GAFImager(image_size=5).fit_transform(X)[:, 0], pyts_images["constant"], atol=1e-6)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="exceeds the window length"):
+        GAFImager(image_size=50).fit(np.zeros((2, 10)))
+    with pytest.raises(ValueError, match="method"):
+        GAFImager(method="sum").fit(np.zeros((2, 40)))
+    with pytest.raises(ValueError, match="sample_range"):
+        GAFImager(sample_range=(0, 2)).fit(np.zeros((2, 40)))
+    with pytest.raises(ValueError, match="NaN"):
+        GAFImager(image_size=4).fit(np.full((2, 3, 40), np.nan))
+    with pytest.raises(ValueError, match="fitted on 3 channel"):
+        GAFImager(image_size=4).fit(np.zeros((2, 3, 40))).transform(np.zeros((2, 2, 40)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    kind=st.sampled_from(["flat", "huge", "tiny", "long", "short", "noise"]),
+    seed=st.integers(0, 1000),
+    method=st.sampled_from(["summation", "difference"]),
+)
+def test_awkward_windows_never_crash(kind, seed, method):
+    rng = np.random.default_rng(seed)
+    T = {"long": 20000, "short": 2}.get(kind, 60)
+    X = rng.normal(size=(3, T))
+    if kind == "flat":
+        X[:] = rng.normal()
+    elif kind == "huge":
+        X *= 1e150
+    elif kind == "tiny":
+        X *= 1e-150
+    size = min(T, 8)
+    out = GAFImager(image_size=size, method=method, dtype=np.float64).fit_transform(X)
+    assert out.shape == (3, 1, size, size)
+    assert np.isfinite(out).all() and (np.abs(out) <= 1 + 1e-12).all()
+    img = out[:, 0]
+    diag = np.diagonal(img, axis1=1, axis2=2)
+    if method == "summation":  # cos(phi_i + phi_j): symmetric, diagonal cos(2 phi)
+        np.testing.assert_allclose(img, img.transpose(0, 2, 1), atol=1e-12)
+        assert (diag >= -1 - 1e-12).all()
+    else:  # sin(phi_i - phi_j): antisymmetric, zero diagonal
+        np.testing.assert_allclose(img, -img.transpose(0, 2, 1), atol=1e-12)
+        np.testing.assert_allclose(diag, 0, atol=1e-12)
