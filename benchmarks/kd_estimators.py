@@ -21,7 +21,9 @@ Run ``python benchmarks/kd_estimators.py --quick`` for a small version
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,9 +32,11 @@ from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import balanced_accuracy_score, f1_score
 from sklearn.model_selection import LeaveOneGroupOut
-from scipy.signal import welch
 
 from skkd import Modalities
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import eeg_band_powers, subject_zscore, window_statistics  # noqa: E402
 from skkd.estimators import DistilledStudentClassifier, TeacherClassifier
 
 
@@ -106,14 +110,6 @@ def run_models(models, X, y, groups, one_window):
 
 
 # -- (a) synthetic, privileged EEG ---------------------------------------------
-def eeg_band_powers(eeg: np.ndarray, fs: float) -> np.ndarray:
-    """log theta (4-8 Hz), alpha (8-13 Hz) and beta (13-30 Hz) power per channel (Welch)."""
-    freqs, psd = welch(np.asarray(eeg, dtype=np.float64), fs=fs, nperseg=int(2 * fs), axis=-1)
-    bands = [(4, 8), (8, 13), (13, 30)]
-    powers = [psd[..., (freqs >= lo) & (freqs < hi)].mean(axis=-1) for lo, hi in bands]
-    return np.log(np.stack(powers, axis=-1)).reshape(len(eeg), -1).astype(np.float32)
-
-
 def part_a(quick: bool, seed: int) -> pd.DataFrame:
     from skkd.datasets import make_affective_dataset
 
@@ -161,33 +157,6 @@ def part_a(quick: bool, seed: int) -> pd.DataFrame:
 
 
 # -- (b) Stress-Predict, wrist channels ----------------------------------------
-def window_statistics(X: Modalities) -> pd.DataFrame:
-    """mean, std, min, max and slope of every channel: columns ``modality__chN_stat``."""
-    columns = {}
-    for key, arr in X.items():
-        arr = np.asarray(arr, dtype=np.float64)
-        if arr.ndim == 2:
-            arr = arr[:, None, :]
-        t = np.linspace(-1, 1, arr.shape[-1])
-        for c in range(arr.shape[1]):
-            a = arr[:, c]
-            prefix = f"{key}__ch{c}_"
-            columns[prefix + "mean"] = a.mean(axis=1)
-            columns[prefix + "std"] = a.std(axis=1)
-            columns[prefix + "min"] = a.min(axis=1)
-            columns[prefix + "max"] = a.max(axis=1)
-            columns[prefix + "slope"] = (a * t).sum(axis=1) / (t * t).sum()
-    return pd.DataFrame(columns).astype(np.float32)
-
-
-def per_subject_zscore(F: pd.DataFrame, groups) -> pd.DataFrame:
-    """Z-score every column within each subject (label-free, so no leakage in LOSO)."""
-    from skkd.features import SubjectStandardScaler
-
-    values = SubjectStandardScaler().fit(F, groups=groups).transform(F, groups=groups)
-    return pd.DataFrame(np.asarray(values, dtype=np.float32), columns=F.columns, index=F.index)
-
-
 def part_b(quick: bool, seed: int, subject_norm: bool = True) -> pd.DataFrame:
     from skkd.datasets import load_stress_predict
 
@@ -198,7 +167,7 @@ def part_b(quick: bool, seed: int, subject_norm: bool = True) -> pd.DataFrame:
         X, y, groups = X[keep], y[keep], groups[keep]
     F = window_statistics(X)
     if subject_norm:
-        F = per_subject_zscore(F, groups)
+        F = subject_zscore(F, groups)
     epochs = 20 if quick else 40
     net = dict(max_epochs=epochs, lr=1e-3, batch_size=64, device="cpu", random_state=seed,
                module__width=32, module__dropout=0.2, optimizer__weight_decay=1e-2)

@@ -22,15 +22,26 @@ __all__ = ["ModalityTransformer"]
 _SPECIAL = ("drop", "passthrough")
 
 
-def _fit_transform_one(transformer, X):
-    if hasattr(transformer, "fit_transform"):
-        return transformer, transformer.fit_transform(X)
-    transformer = transformer.fit(X)
-    return transformer, transformer.transform(X)
+def _naming_modality(key: str, call):
+    """Run ``call()``; a ValueError/TypeError it raises names the modality it came from."""
+    try:
+        return call()
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"modality {key!r}: {exc}") from exc
 
 
-def _transform_one(transformer, X):
-    return transformer.transform(X)
+def _fit_transform_one(transformer, X, key: str):
+    def call():
+        if hasattr(transformer, "fit_transform"):
+            return transformer, transformer.fit_transform(X)
+        fitted = transformer.fit(X)
+        return fitted, fitted.transform(X)
+
+    return _naming_modality(key, call)
+
+
+def _transform_one(transformer, X, key: str):
+    return _naming_modality(key, lambda: transformer.transform(X))
 
 
 class ModalityTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -206,7 +217,7 @@ class ModalityTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
             self.dropped_ += [k for k in X if k not in self.transformers]
         estimators = {k: clone(t) for k, t in plan.items() if t != "passthrough"}
         fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_transform_one)(est, X[k]) for k, est in estimators.items()
+            delayed(_fit_transform_one)(est, X[k], k) for k, est in estimators.items()
         )
         self.transformers_ = {}
         outputs = {}
@@ -250,7 +261,7 @@ class ModalityTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         todo = {k: t for k, t in self.transformers_.items() if k in X}
         est = {k: t for k, t in todo.items() if t != "passthrough"}
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_transform_one)(t, X[k]) for k, t in est.items()
+            delayed(_transform_one)(t, X[k], k) for k, t in est.items()
         )
         by_key = dict(zip(est, results))
         outputs = {k: X[k] if t == "passthrough" else by_key[k] for k, t in todo.items()}

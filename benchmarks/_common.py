@@ -1,0 +1,202 @@
+"""Shared helpers of the benchmark scripts: features, LOSO scores, table rows, result files.
+
+Every benchmark table has one row per method with the columns
+``dataset, method, protocol, macro_f1_mean, macro_f1_std,
+balanced_accuracy_mean, balanced_accuracy_std, n_params, latency_ms,
+wall_s`` (plus any extra column a script adds), the format
+:func:`skkd.plotting.plot_kd_comparison` reads. Scores are computed per
+held-out subject and summarised as mean ± std over subjects.
+
+>>> import numpy as np
+>>> row = score_row("toy", "majority", [0.5, 0.7], [0.5, 0.6], protocol="LOSO by subject")
+>>> round(row["macro_f1_mean"], 2), row["n_subjects"]
+(0.6, 2)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.signal import welch
+from sklearn.metrics import balanced_accuracy_score, f1_score
+
+LOSO = "LOSO by subject"
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
+
+__all__ = [
+    "LOSO",
+    "RESULTS_DIR",
+    "eeg_band_powers",
+    "featurize",
+    "format_table",
+    "latency_ms",
+    "n_params",
+    "per_subject_scores",
+    "score_row",
+    "subject_zscore",
+    "take",
+    "window_statistics",
+    "write_results",
+]
+
+
+def take(X, idx):
+    """Rows ``idx`` of a DataFrame, an array or a :class:`~skkd.Modalities`."""
+    return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
+
+
+def window_statistics(X: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Mean, std, min, max and least-squares slope of every channel of every modality.
+
+    Columns are ``modality__chN_stat``; windows of shape ``(n, T)`` or ``(n, c, T)``.
+
+    >>> X = {"eda": np.arange(8.0).reshape(2, 1, 4)}
+    >>> window_statistics(X).loc[0, "eda__ch0_max"]
+    np.float32(3.0)
+    """
+    from skkd.compose import ModalityTransformer
+    from skkd.features import WindowStatistics
+
+    stats = ModalityTransformer({key: WindowStatistics() for key in X}, output="frame")
+    return stats.fit_transform(X).astype(np.float32)
+
+
+def eeg_band_powers(eeg: np.ndarray, fs: float) -> np.ndarray:
+    """Log theta, alpha and beta power of every EEG channel (Welch), shape ``(n, 3c)``."""
+    freqs, psd = welch(np.asarray(eeg, dtype=np.float64), fs=fs, nperseg=int(2 * fs), axis=-1)
+    bands = [(4, 8), (8, 13), (13, 30)]
+    powers = [psd[..., (freqs >= lo) & (freqs < hi)].mean(axis=-1) for lo, hi in bands]
+    return np.log(np.stack(powers, axis=-1)).reshape(len(eeg), -1).astype(np.float32)
+
+
+def featurize(X: Mapping[str, np.ndarray], fs: Mapping[str, float]) -> dict[str, pd.DataFrame]:
+    """One feature table per modality: window statistics, log band powers for ``"eeg"``.
+
+    >>> tables = featurize({"eda": np.ones((2, 1, 8))}, {"eda": 4})
+    >>> tables["eda"].shape
+    (2, 5)
+    """
+    tables = {}
+    for key in X.keys():
+        if key == "eeg":
+            values = eeg_band_powers(X["eeg"], fs["eeg"])
+            tables[key] = pd.DataFrame(values, columns=[f"eeg__bp{i}" for i in range(values.shape[1])])
+        else:
+            tables[key] = window_statistics({key: X[key]})
+    return tables
+
+
+def subject_zscore(F: pd.DataFrame, groups) -> pd.DataFrame:
+    """Z-score every column within each subject (label-free: no leakage under LOSO)."""
+    from skkd.features import SubjectStandardScaler
+
+    values = SubjectStandardScaler().fit(F, groups=groups).transform(F, groups=groups)
+    return pd.DataFrame(np.asarray(values, dtype=np.float32), columns=F.columns, index=F.index)
+
+
+def per_subject_scores(y_true, y_pred, groups) -> tuple[np.ndarray, np.ndarray]:
+    """Macro-F1 and balanced accuracy of each subject's windows (arrays, one value per subject)."""
+    y_true, y_pred, groups = map(np.asarray, (y_true, y_pred, groups))
+    f1s, baccs = [], []
+    for g in dict.fromkeys(groups.tolist()):
+        m = groups == g
+        f1s.append(f1_score(y_true[m], y_pred[m], average="macro", zero_division=0))
+        baccs.append(_balanced_accuracy(y_true[m], y_pred[m]))
+    return np.array(f1s), np.array(baccs)
+
+
+def _balanced_accuracy(y_true, y_pred) -> float:
+    import warnings
+
+    with warnings.catch_warnings():  # a subject with one class present: recall of that class
+        warnings.simplefilter("ignore")
+        return float(balanced_accuracy_score(y_true, y_pred))
+
+
+def score_row(dataset: str, method: str, f1s: Iterable[float], baccs: Iterable[float], *,
+              protocol: str = LOSO, n_params=None, latency=None, wall=None, **extra) -> dict:
+    """One table row: mean ± std over subjects of macro-F1 and balanced accuracy."""
+    f1s, baccs = np.asarray(list(f1s), float), np.asarray(list(baccs), float)
+    row = {
+        "dataset": dataset,
+        "method": method,
+        "protocol": protocol,
+        "macro_f1_mean": float(f1s.mean()),
+        "macro_f1_std": float(f1s.std()),
+        "balanced_accuracy_mean": float(baccs.mean()),
+        "balanced_accuracy_std": float(baccs.std()),
+        "n_subjects": int(len(f1s)),
+        "n_params": n_params,
+        "latency_ms": None if latency is None else float(latency),
+        "wall_s": None if wall is None else float(wall),
+    }
+    row.update(extra)
+    return row
+
+
+def latency_ms(predict_one: Callable[[], object], repeats: int = 30) -> float:
+    """Median wall time of ``predict_one()`` in milliseconds (after one warm-up call)."""
+    predict_one()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        predict_one()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * float(np.median(times))
+
+
+def n_params(estimator) -> str:
+    """Size of a fitted model: network parameters, forest nodes, or support vectors."""
+    if estimator is None:
+        return "0"
+    if hasattr(estimator, "n_params_"):
+        return str(int(estimator.n_params_))
+    if hasattr(estimator, "steps"):
+        return n_params(estimator.steps[-1][1])
+    if hasattr(estimator, "calibrated_classifiers_"):
+        return n_params(estimator.calibrated_classifiers_[0].estimator)
+    if hasattr(estimator, "support_vectors_"):
+        return f"{estimator.support_vectors_.size} SV coefs"
+    if hasattr(estimator, "estimators_") and isinstance(estimator.estimators_, list):
+        nodes = sum(t.tree_.node_count for t in estimator.estimators_)
+        return f"{nodes} tree nodes"
+    if hasattr(estimator, "estimators_") and isinstance(estimator.estimators_, dict):
+        parts = [n_params(m) for m in estimator.estimators_.values()]
+        return f"{len(parts)} models"
+    return "-"
+
+
+def format_table(rows: list[dict], title: str = "") -> str:
+    """Rows as a fixed-width text table with ``mean ± std`` cells."""
+    frame = pd.DataFrame(rows)
+    shown = pd.DataFrame({
+        "dataset": frame["dataset"],
+        "method": frame["method"],
+        "protocol": frame["protocol"],
+        "macro-F1": [f"{m:.3f} ± {s:.3f}" for m, s in zip(frame.macro_f1_mean, frame.macro_f1_std)],
+        "bal. acc.": [f"{m:.3f} ± {s:.3f}" for m, s in
+                      zip(frame.balanced_accuracy_mean, frame.balanced_accuracy_std)],
+        "params": frame["n_params"].fillna("-"),
+        "latency/window [ms]": [("-" if v is None or pd.isna(v) else f"{v:.2f}")
+                                for v in frame["latency_ms"]],
+        "wall [s]": [("-" if v is None or pd.isna(v) else f"{v:.0f}") for v in frame["wall_s"]],
+    })
+    text = shown.to_string(index=False)
+    return f"{title}\n{text}" if title else text
+
+
+def write_results(rows: list[dict], name: str, out_dir: str | Path | None = None,
+                  **info) -> tuple[Path, Path]:
+    """Write ``rows`` to ``out_dir/name.csv`` and ``out_dir/name.json`` (with ``info``)."""
+    out = Path(out_dir) if out_dir is not None else RESULTS_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, json_path = out / f"{name}.csv", out / f"{name}.json"
+    pd.DataFrame(rows).to_csv(csv_path, index=False)
+    with open(json_path, "w", encoding="utf-8") as fh:
+        json.dump({"info": info, "results": rows}, fh, indent=2, default=str)
+    return csv_path, json_path
