@@ -42,6 +42,12 @@ class WindowUnavailable(Exception):
     """
 
 
+def require_variation(x: np.ndarray) -> None:
+    """Raise :class:`WindowUnavailable` for a flat (constant) window."""
+    if np.ptp(x) <= 1e-12 * max(1.0, float(np.abs(x).max())):
+        raise WindowUnavailable("flat window (constant signal)")
+
+
 class WindowFeatureExtractor(TransformerMixin, BaseEstimator):
     """Base class: one signal's windows ``(n, T)`` or ``(n, 1, T)`` -> ``(n, k)``.
 

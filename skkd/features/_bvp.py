@@ -5,7 +5,7 @@ from __future__ import annotations
 import neurokit2 as nk
 import numpy as np
 
-from skkd.features._base import WindowFeatureExtractor, WindowUnavailable
+from skkd.features._base import WindowFeatureExtractor, require_variation
 from skkd.features._cardiac import CARDIAC_FEATURES, cardiac_features
 
 __all__ = ["BVPFeatures"]
@@ -63,8 +63,7 @@ class BVPFeatures(WindowFeatureExtractor):
 
     def _window_features(self, x):
         fs = float(self.fs)
-        if np.ptp(x) <= 1e-12 * max(1.0, float(np.abs(x).max())):
-            raise WindowUnavailable("flat window (constant signal)")
+        require_variation(x)
         clean = nk.ppg_clean(x, sampling_rate=fs)
         _, info = nk.ppg_peaks(clean, sampling_rate=fs)
         vals, reasons = cardiac_features(info["PPG_Peaks"], fs)

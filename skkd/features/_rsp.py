@@ -5,7 +5,7 @@ from __future__ import annotations
 import neurokit2 as nk
 import numpy as np
 
-from skkd.features._base import WindowFeatureExtractor, WindowUnavailable
+from skkd.features._base import WindowFeatureExtractor, require_variation
 
 __all__ = ["RSPFeatures"]
 
@@ -62,8 +62,7 @@ class RSPFeatures(WindowFeatureExtractor):
 
     def _window_features(self, x):
         fs = float(self.fs)
-        if np.ptp(x) <= 1e-12 * max(1.0, float(np.abs(x).max())):
-            raise WindowUnavailable("flat window (constant signal)")
+        require_variation(x)
         signals, info = nk.rsp_process(x, sampling_rate=fs)
         peaks = np.asarray(info["RSP_Peaks"], dtype=float)
         peaks = peaks[np.isfinite(peaks)]
