@@ -7,7 +7,11 @@ except in the cold-start row, which times a fresh interpreter):
 - GAFImager vs pyts.image.GramianAngularField (64 x 64 GASF of 60-s EDA windows);
 - LogMelExtractor vs a per-clip librosa loop (power_to_db(melspectrogram)) on
   EmoDB clips, warm, then cold start (new process: import + one batch);
-- EDA and BVP feature extraction on Stress-Predict windows, n_jobs=1 vs 2.
+- EDA and BVP feature extraction on Stress-Predict windows, n_jobs=1 vs 2;
+- per-window CPU latency of a fitted student (a 1-D CNN, and a CNN+BiLSTM, on
+  60-s EDA windows of the shipped Stress-Predict sample) through the
+  estimator's ``predict_proba`` vs its TorchScript and ONNX Runtime exports
+  (``skkd.export``), one window per call, one thread each.
 
 Run ``python benchmarks/speed.py`` (``--quick`` for a smoke run on small
 subsets). Ratios only mean something within one run on one machine; the
@@ -138,15 +142,84 @@ def extraction_rows(n_eda: int, n_bvp: int) -> list[dict]:
     return rows
 
 
+def _median_s(fn, calls: int) -> float:
+    """Median seconds of one ``fn()`` call (after a warm-up call)."""
+    fn()
+    times = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def export_rows(calls: int, max_epochs: int) -> list[dict]:
+    """Single-window latency: estimator.predict_proba vs its TorchScript and ONNX files.
+
+    Times are the median of ``calls`` one-window calls, reported per 1000
+    windows; torch and ONNX Runtime both run one thread.
+    """
+    import tempfile
+    from pathlib import Path
+
+    import onnxruntime as ort
+    import torch
+
+    from skkd.datasets import load_stress_predict_sample
+    from skkd.estimators import DistilledStudentClassifier, TeacherClassifier
+    from skkd.export import ExportedModel, export_onnx, export_torchscript, exported_inputs
+
+    data = load_stress_predict_sample()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    folder = Path(tempfile.mkdtemp(prefix="skkd-bench-export-"))
+    rows = []
+    try:
+        for name, recurrent in (("CNN", False), ("CNN+BiLSTM", True)):
+            student = DistilledStudentClassifier(
+                TeacherClassifier(max_epochs=max_epochs, module__width=16, device="cpu",
+                                  random_state=0),
+                student_inputs=["eda"], module__width=16, module__recurrent=recurrent,
+                teacher_targets="in_sample", max_epochs=max_epochs, device="cpu",
+                random_state=0,
+            ).fit(data.X, data.y, groups=data.groups)
+            one = data.X.select(["eda"])[:1]  # one 60-s window at 4 Hz
+            inputs = exported_inputs(student, one)
+            script = ExportedModel(export_torchscript(student, folder / f"{name}.pt", data.X[:8]))
+            session = ort.InferenceSession(
+                str(export_onnx(student, folder / f"{name}.onnx", data.X[:8])),
+                options, providers=["CPUExecutionProvider"])
+            t_ref = _median_s(lambda: student.predict_proba(one), calls)
+            for runtime, fn in (
+                ("TorchScript", lambda: script.predict_proba(inputs)),
+                ("ONNX Runtime", lambda: session.run(None, inputs)),
+            ):
+                t = _median_s(fn, calls)
+                rows.append(dict(
+                    task=f"{name} student, 1 EDA window/call (x1000 calls)",
+                    reference="predict_proba", t_ref=1000 * t_ref, ours=runtime,
+                    t_ours=1000 * t, note=f"{1e3 * t_ref:.2f} vs {1e3 * t:.2f} ms/window, "
+                                          f"{student.n_params_} params"))
+    finally:
+        torch.set_num_threads(threads)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small subsets (smoke run)")
+    parser.add_argument("--only", choices=["export"], default=None,
+                        help="run one section only (export: student latency, no data folder)")
     args = parser.parse_args(argv)
     quick = args.quick
     rows = []
-    rows.append(gaf_row(n=200 if quick else 3000, repeat=1 if quick else 3))
-    rows.extend(logmel_rows(n=32 if quick else 500, repeat=1 if quick else 3))
-    rows.extend(extraction_rows(n_eda=40 if quick else 600, n_bvp=40 if quick else 400))
+    if args.only is None:
+        rows.append(gaf_row(n=200 if quick else 3000, repeat=1 if quick else 3))
+        rows.extend(logmel_rows(n=32 if quick else 500, repeat=1 if quick else 3))
+        rows.extend(extraction_rows(n_eda=40 if quick else 600, n_bvp=40 if quick else 400))
+    rows.extend(export_rows(calls=50 if quick else 1000, max_epochs=2 if quick else 10))
 
     print(f"\nskkd speed ({'quick' if quick else 'full'} run, {os.cpu_count()} CPUs, "
           f"python {sys.version.split()[0]})\n")

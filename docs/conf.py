@@ -57,6 +57,7 @@ API_MODULES = [
     "skkd.opportune",
     "skkd.nets",
     "skkd.estimators",
+    "skkd.export",
     "skkd.baselines",
     "skkd.model_selection",
     "skkd.plotting",

@@ -24,9 +24,9 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "baselines", "compose", "datasets", "estimators", "features", "model_selection",
-    "nets", "opportune", "plotting", "utils",
+    "export", "nets", "opportune", "plotting", "utils",
 }
-_ESTIMATORS = {"TeacherClassifier", "DistilledStudentClassifier"}
+_ESTIMATORS = {"TeacherClassifier", "DistilledStudentClassifier", "DINOPretrainer"}
 
 # The estimators are reachable as ``skkd.TeacherClassifier`` for convenience, but
 # documented (and listed) where they live, in ``skkd.estimators``.

@@ -23,11 +23,16 @@ import sphinx  # noqa: F401 - the docs need Sphinx (the ``test`` extra installs 
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
-PAGES = ["index", "getting_started", "data_model", "own_e4", "datasets", "baselines", "opportune", "api"]
+#: one guide per experiment, each with examples on synthetic data that always run
+EXPERIMENT_PAGES = ["opportune", "cross_modal", "privileged_audio", "speech_emotion",
+                    "semi_supervised"]
+PAGES = ["index", "getting_started", "data_model", "own_e4", "datasets", "baselines",
+         *EXPERIMENT_PAGES, "export", "distributed", "api"]
 #: a module that does not exist: the build must note it, not fail on it
 MISSING_MODULE = "skkd._module_that_docs_tests_pretend_exists"
 #: data folders the guarded examples read (relative to the repository root)
 S02 = REPO / ".." / "shared" / "data" / "stress-predict" / "Raw_data" / "S02"
+EMODB = REPO / ".." / "shared" / "data" / "emodb"
 EXAMPLE_DIRECTIVES = {"doctest", "testcode", "testoutput", "testsetup", "testcleanup"}
 
 
@@ -134,10 +139,13 @@ def test_examples_in_the_pages_run(built):
     ran = {doc: sum(int(n) for n in re.findall(r"^(\d+) tests in \d+ items", body, re.M))
            for doc, body in re.findall(r"^Document: (\w+)\n-+\n(.*?)(?=^Document: |\Z)",
                                        report, re.M | re.S)}
-    for page in ["getting_started", "data_model", "datasets", "baselines", "opportune"]:
+    for page in ["getting_started", "data_model", "datasets", "baselines", *EXPERIMENT_PAGES]:
         assert ran.get(page, 0) > 0, f"no example of {page}.rst ran:\n{report}"
     if S02.is_dir():  # the E4 page's examples are guarded by this folder
         assert ran.get("own_e4", 0) > 0, f"own_e4.rst examples were skipped:\n{report}"
+    if EMODB.is_dir():  # the speech page's EmoDB examples (doctest group "emodb")
+        assert re.search(r"^\s+[1-9]\d* tests in emodb$", report, re.M), (
+            f"speech_emotion.rst EmoDB examples were skipped:\n{report}")
 
 
 def test_every_example_is_in_a_doctest_directive():

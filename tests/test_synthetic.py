@@ -300,6 +300,50 @@ def test_personalisation_pays_off():
     assert score(_per_subject_z(F, data.groups)) > pooled + 0.1
 
 
+# ------------------------------------------------------------ self-reports
+
+
+def test_no_label_noise_keeps_labels_and_signals_bit_identical():
+    default = make_affective_dataset(n_subjects=3, n_windows=12, window_s=10,
+                                     modalities=("eda", "ecg"), random_state=3)
+    explicit = make_affective_dataset(n_subjects=3, n_windows=12, window_s=10,
+                                      modalities=("eda", "ecg"), label_noise=0.0,
+                                      random_state=3)
+    np.testing.assert_array_equal(default.y, default.y_state)
+    np.testing.assert_array_equal(default.y, explicit.y)
+    for m in default.X:
+        np.testing.assert_array_equal(default.X[m], explicit.X[m])
+    pd.testing.assert_frame_equal(default.meta, explicit.meta)
+
+
+@pytest.mark.parametrize("target, n_classes", [("stress", 2), ("quadrant", 4)])
+def test_label_noise_moves_whole_episodes_to_other_classes(target, n_classes):
+    kwargs = dict(n_subjects=20, n_windows=40, window_s=30, modalities=("temp",),
+                  target=target, random_state=0)
+    clean = make_affective_dataset(**kwargs)
+    noisy = make_affective_dataset(label_noise=0.3, **kwargs)
+    np.testing.assert_array_equal(noisy.X["temp"], clean.X["temp"])
+    pd.testing.assert_frame_equal(noisy.meta, clean.meta)
+    np.testing.assert_array_equal(noisy.y_state, clean.y)
+    wrong = noisy.y != noisy.y_state
+    assert set(np.unique(noisy.y)) <= set(range(n_classes))
+    # one report per episode: every window of an episode is wrong, or none is
+    per_episode = pd.Series(wrong).groupby([noisy.meta.subject, noisy.meta.episode])
+    assert (per_episode.nunique() == 1).all()
+    share = per_episode.first().mean()  # 200 episodes; sd of the share about 0.03
+    assert 0.2 < share < 0.4, share
+    again = make_affective_dataset(label_noise=0.3, **kwargs)
+    np.testing.assert_array_equal(noisy.y, again.y)
+
+
+def test_label_noise_streams_are_per_subject():
+    few = make_affective_dataset(n_subjects=2, n_windows=16, modalities=("eda",),
+                                 label_noise=0.4, random_state=5)
+    more = make_affective_dataset(n_subjects=3, n_windows=16, modalities=("eda",),
+                                  label_noise=0.4, random_state=5)
+    np.testing.assert_array_equal(few.y, more.y[:32])
+
+
 def test_default_informativeness_ranks_privileged_above_wrist():
     privileged = [DEFAULT_INFORMATIVENESS[m] for m in ("eeg", "ecg", "rsp", "video")]
     wrist = [DEFAULT_INFORMATIVENESS[m] for m in ("eda", "bvp", "temp")]
@@ -396,6 +440,10 @@ def test_sessions_other_channels_and_fractional_fs():
         ({"fs": [4]}, TypeError, "fs"),
         ({"random_state": -1}, ValueError, "random_state"),
         ({"random_state": "0"}, TypeError, "random_state"),
+        ({"label_noise": 1.0}, ValueError, "label_noise"),
+        ({"label_noise": -0.1}, ValueError, "label_noise"),
+        ({"label_noise": "0.2"}, TypeError, "label_noise"),
+        ({"label_noise": True}, TypeError, "label_noise"),
     ],
 )
 def test_dataset_bad_arguments(kwargs, error, match):

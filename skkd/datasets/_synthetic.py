@@ -108,6 +108,14 @@ eda 0.5, bvp 0.45, temp 0.3 (wrist).
   inner brows lower with negative valence, mouth opens, brows rise and eyes
   blink more with arousal; per-frame jitter and pixel noise.
 
+*Self-reports* (``label_noise``). ``y`` follows the latent state unless
+``label_noise`` > 0: then each episode's label is, with that probability,
+a report that disagrees with the physiological state (a binary label is
+flipped, a quadrant is moved to one of the other three at random) for all
+windows of the episode, as when a participant misjudges or misreports how a
+stimulus made them feel, or does not react to a stress task. The signals do
+not change; ``y_state`` keeps the labels the state implies.
+
 Physiological windows are cut from one continuous recording per subject, so
 consecutive windows join up (NeuroKit2 waveforms are simulated briefly once
 per subject and modality, looped, and time-warped to the rates above); audio,
@@ -156,7 +164,7 @@ _SESSION_STATES = ("rest", "stress")
 
 _LATENT_SD = 0.55  # spread of valence/arousal across windows
 _EPISODE_S = 120.0
-_STREAMS = {"traits": 0, "latent": 1, "heart": 2, "hr": 3,
+_STREAMS = {"traits": 0, "latent": 1, "heart": 2, "hr": 3, "reports": 4,
             **{m: 10 + i for i, m in enumerate(MODALITIES)}}
 _GENDER_KEY = 2**31
 
@@ -522,6 +530,7 @@ def make_affective_dataset(
     informativeness: float | Mapping[str, float] | None = None,
     n_sessions: int = 2,
     fs: Mapping[str, float] | None = None,
+    label_noise: float = 0.0,
     random_state: int | np.random.RandomState | np.random.Generator | None = None,
 ) -> Bunch:
     """Labelled multimodal windows from a known affective generative model.
@@ -560,6 +569,11 @@ def make_affective_dataset(
         Sampling-rate overrides (Hz), e.g. ``{"audio": 16000}``; defaults
         ``DEFAULT_FS``: eda 4, temp 4, bvp 64, ecg 128, rsp 32, eeg 128,
         audio 8000, video 2 frames/s.
+    label_noise : float in [0, 1), default=0.0
+        Probability that an episode's self-reported label disagrees with the
+        physiological state (binary labels flipped, quadrants moved to another
+        quadrant), for all windows of the episode. ``0`` keeps ``y`` equal to
+        the state's labels (``y_state``); the signals never depend on it.
     random_state : int, RandomState, Generator or None, default=None
         Seed. An int gives bit-identical output on every call; streams are
         per subject and per modality, so adding a modality or a subject does
@@ -570,7 +584,9 @@ def make_affective_dataset(
     data : sklearn.utils.Bunch
         ``X`` (:class:`skkd.Modalities`: physiological ``(n, c, T)``, ``"eeg"``
         with 4 channels F3, F4, Cz, Pz, ``"audio"`` ``(n, T)``, ``"video"``
-        ``(n, 1, frames, 16, 16)``, all float32), ``y`` (int), ``groups``
+        ``(n, 1, frames, 16, 16)``, all float32), ``y`` (int, the reported
+        labels), ``y_state`` (the labels the latent state implies, equal to
+        ``y`` when ``label_noise=0``), ``groups``
         (subject ids ``"S01"``...), ``meta`` (DataFrame: subject, session,
         episode, t_start [s from session start], valence, arousal [-1, 1],
         stress [0, 1], age, gender), ``fs`` (dict), ``channel_names`` (dict),
@@ -601,6 +617,7 @@ def make_affective_dataset(
         raise ValueError(f"n_sessions={n_sessions} exceeds n_windows={n_windows}; "
                          "every session needs a window.")
     rates = _check_fs(fs, modalities, window_s)
+    label_noise = _check_probability(label_noise, "label_noise")
     root = _root_entropy(random_state)
 
     lengths = {m: int(round(window_s * rates[m])) for m in modalities}
@@ -636,11 +653,20 @@ def make_affective_dataset(
             "gender": "female" if traits["female"] else "male",
         }))
     meta = pd.concat(frames, ignore_index=True)
-    y = _labels(target, meta["valence"].to_numpy(), meta["arousal"].to_numpy())
+    y_state = _labels(target, meta["valence"].to_numpy(), meta["arousal"].to_numpy())
+    y = y_state
+    if label_noise > 0:
+        episode = meta["episode"].to_numpy()  # numbered within each subject
+        y = np.concatenate([
+            _reported_labels(_stream(root, s, "reports"), y_state[rows], episode[rows],
+                             label_noise, len(TARGETS[target]))
+            for s, rows in enumerate(np.split(np.arange(n_total), n_subjects))
+        ])
     channel_names = {m: list(EEG_CHANNELS) if m == "eeg" else [m] for m in modalities}
     return Bunch(
         X=Modalities(X),
         y=y,
+        y_state=y_state,
         groups=meta["subject"].to_numpy(dtype=object),
         meta=meta,
         fs=rates,
@@ -650,6 +676,25 @@ def make_affective_dataset(
         target_names=np.array(TARGETS[target]),
         DESCR=_dataset_descr(n_subjects, n_windows, window_s, rates, target),
     )
+
+
+def _check_probability(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r} "
+                        f"({type(value).__name__}).")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value}.")
+    return float(value)
+
+
+def _reported_labels(rng: np.random.Generator, y_state: np.ndarray, episode: np.ndarray,
+                     label_noise: float, n_classes: int) -> np.ndarray:
+    """One subject's self-reports: each episode disagrees with the state with
+    probability ``label_noise`` (moved to one of the other classes)."""
+    n_episodes = int(episode.max()) + 1
+    wrong = rng.uniform(size=n_episodes) < label_noise
+    shift = rng.integers(1, n_classes, size=n_episodes)
+    return np.where(wrong[episode], (y_state + shift[episode]) % n_classes, y_state)
 
 
 def _dataset_descr(n_subjects, n_windows, window_s, rates, target) -> str:

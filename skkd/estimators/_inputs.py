@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_array, validate_data
 from skkd._modalities import Modalities
 from skkd.utils import check_modalities
 
-__all__ = ["check_inputs", "resolve_student_inputs", "select_inputs"]
+__all__ = ["check_inputs", "resolve_student_inputs", "select_inputs", "unlabeled_mask"]
 
 
 def _check_modality_dict(X, *, name: str = "X", n_expected: int | None = None) -> Modalities:
@@ -173,3 +173,24 @@ def select_inputs(estimator, X, kind: str, selection: Sequence, *, reset: bool):
         return X_arr
     X = validate_data(estimator, X, reset=False, dtype=np.float32)
     return X[:, list(selection)]
+
+
+def unlabeled_mask(y) -> np.ndarray:
+    """Boolean mask of the windows marked unlabeled: ``y == -1`` (scikit-learn's convention).
+
+    Integer or float ``-1`` marks an unlabeled window; so does the string
+    ``"-1"`` (``np.where(hidden, -1, labels)`` on string labels gives one).
+
+    >>> unlabeled_mask(np.array(["calm", -1, "stress"], dtype=object)).tolist()
+    [False, True, False]
+    """
+    y = np.asarray(y)
+    if y.dtype.kind in "iuf":
+        return y == -1
+    if y.dtype.kind in "US":
+        return y == "-1"
+    return np.array([
+        (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+         and v == -1) or (isinstance(v, str) and v == "-1")
+        for v in y.ravel()
+    ], dtype=bool).reshape(y.shape)

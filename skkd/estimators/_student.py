@@ -17,7 +17,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from skkd._modalities import Modalities
 from skkd.estimators._feedback import FeedbackTeacher, TeacherFeedback
-from skkd.estimators._inputs import check_inputs, resolve_student_inputs, select_inputs
+from skkd.estimators._inputs import (
+    check_inputs,
+    resolve_student_inputs,
+    select_inputs,
+    unlabeled_mask,
+)
 from skkd.estimators._net_builder import (
     NeuralClassifierBase,
     _check_number,
@@ -28,10 +33,17 @@ from skkd.estimators._teacher_outputs import (
     _take,
     cross_fit_teacher_outputs,
     fit_teacher,
+    handles_unlabeled,
     neural_teacher,
     teacher_outputs,
 )
-from skkd.nets import DistillationInputs, DistillationLoss, build_module
+from skkd.nets import (
+    DistillationInputs,
+    DistillationLoss,
+    SemiSupervisedDistillationLoss,
+    build_module,
+)
+from skkd.nets.losses import UNLABELED
 from skkd.nets._wrapper import ARRAY_KEY, TEACHER_FEATURE_PREFIX, TEACHER_LOGITS, as_logits_and_embedding
 from skkd.utils import resolve_device
 
@@ -114,8 +126,8 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         With ``alpha=0``, no ``feature_weights`` and no ``feedback`` the
         targets are unused, so no cross-fitting is done (only ``teacher_``).
         Cross-fitted targets come from teachers that saw fewer subjects, so
-        they are noisier; in ``benchmarks/kd_estimators.py`` in-sample targets
-        with a small ``alpha`` (0.3, ``temperature=4``) did better. Tune both.
+        they are noisier, while in-sample targets of a teacher that overfits
+        are close to the hard labels. Choose with grouped inner CV.
     teacher_cv : int or CV splitter, default=5
         Folds for cross-fitting.
     feedback : bool, default=False
@@ -126,6 +138,20 @@ class DistilledStudentClassifier(NeuralClassifierBase):
     feedback_every, feedback_steps : int, default=5, 20
     feedback_weight : float, default=0.1
     feedback_lr : float, default=1e-4
+    semi_supervised : "auto", bool, default="auto"
+        Whether windows labelled ``-1`` (scikit-learn's convention; the
+        string ``"-1"`` too) are **unlabeled**. ``"auto"``: only when the
+        teacher pre-trains on them (a :class:`TeacherClassifier` with
+        ``pretrain`` set, alone, last in a Pipeline or frozen); ``True``:
+        always; ``False``: never (``-1`` is an ordinary class, as in
+        scikit-learn's own checks with labels ``{-1, 1}``). Unlabeled windows
+        get soft targets (and embeddings) like every window — that is how
+        they teach — but no cross-entropy term; ``classes_`` excludes ``-1``.
+        A teacher that pre-trains on them is fitted on every window; any
+        other teacher (a random forest, a TeacherClassifier without
+        ``pretrain``) is fitted on the labelled windows only, and so is each
+        cross-fitting fold teacher (folds still split all windows, so every
+        window's target comes from a teacher that did not see it).
     max_epochs, lr, batch_size, optimizer, early_stopping, validation_fraction, n_iter_no_change, callbacks, device, random_state, verbose, **kwargs
         As in :class:`TeacherClassifier`. ``random_state`` also seeds the
         cross-fitting folds and any unset ``random_state`` of the teacher.
@@ -140,6 +166,8 @@ class DistilledStudentClassifier(NeuralClassifierBase):
     n_params_ : int
         Parameters of the student network (projections used only in training
         are not counted).
+    n_unlabeled_ : int
+        Training windows used as unlabeled (``y == -1``).
 
     Examples
     --------
@@ -171,6 +199,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         feedback_steps: int = 20,
         feedback_weight: float = 0.1,
         feedback_lr: float = 1e-4,
+        semi_supervised="auto",
         max_epochs: int = 30,
         lr: float = 1e-3,
         batch_size: int = 64,
@@ -197,6 +226,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         self.feedback_steps = feedback_steps
         self.feedback_weight = feedback_weight
         self.feedback_lr = feedback_lr
+        self.semi_supervised = semi_supervised
         self.max_epochs = max_epochs
         self.lr = lr
         self.batch_size = batch_size
@@ -246,6 +276,11 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         _check_number("feedback_steps", self.feedback_steps, low=1, integer=True)
         _check_number("feedback_weight", self.feedback_weight, low=0)
         _check_number("feedback_lr", self.feedback_lr, low=0, low_open=True)
+        if not (isinstance(self.semi_supervised, (bool, np.bool_))
+                or (isinstance(self.semi_supervised, str) and self.semi_supervised == "auto")):
+            raise ValueError(
+                f"semi_supervised must be 'auto', True or False, got {self.semi_supervised!r}."
+            )
 
     def _feature_spec(self) -> dict:
         fw = self.feature_weights
@@ -264,6 +299,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         X : array (n, d), DataFrame or dict of modalities
             All inputs (the teacher's); the student uses ``student_inputs``.
         y : array-like of shape (n,)
+            ``-1`` marks an unlabeled window when ``semi_supervised`` says so.
         groups : array-like of shape (n,), optional
             Subject of each window: cross-fitting folds and the early-stopping
             split hold out whole subjects.
@@ -275,7 +311,6 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         self._check_params()
         X_raw = X
         X_checked, y = check_inputs(self, X, y, reset=True)
-        check_classification_targets(y)
         if groups is not None:
             groups = np.asarray(groups)
             if len(groups) != len(y):
@@ -289,9 +324,17 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         self.student_inputs_ = selection
         X_student = select_inputs(self, X_raw if kind != "array" else X_checked, kind,
                                   selection, reset=True)
-        self._label_encoder = LabelEncoder().fit(y)
+        teacher_semi = handles_unlabeled(self.teacher)
+        unlabeled = self._unlabeled(y, teacher_semi)
+        labeled = ~unlabeled
+        check_classification_targets(y[labeled])
+        self.n_unlabeled_ = int(unlabeled.sum())
+        self._label_encoder = LabelEncoder().fit(y[labeled])
         self.classes_ = self._label_encoder.classes_
-        y_enc = self._label_encoder.transform(y).astype(np.int64)
+        y_enc = np.full(len(y), UNLABELED, dtype=np.int64)
+        y_enc[labeled] = self._label_encoder.transform(y[labeled])
+        # a teacher that cannot use unlabeled windows is fitted on the labelled ones
+        teacher_rows = None if teacher_semi or not self.n_unlabeled_ else labeled
         seed = seed_from(self.random_state)
         device = resolve_device(self.device)
         features = self._feature_spec()
@@ -307,7 +350,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
             self.teacher_ = self.teacher
         else:
             teacher = _seed_unset_random_states(clone(self.teacher), seed)
-            self.teacher_ = fit_teacher(teacher, X_teacher, y, groups)
+            self.teacher_ = fit_teacher(teacher, X_teacher, y, groups, labeled=teacher_rows)
         feature_names = tuple(features)
         self._check_feature_names(feature_names)
         log_proba, feats = teacher_outputs(self.teacher_, X_teacher, self.classes_, feature_names)
@@ -322,7 +365,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
             teacher = _seed_unset_random_states(clone(self.teacher), seed)
             log_proba, _, folds = cross_fit_teacher_outputs(
                 teacher, X_teacher, y, groups=groups, cv=self.teacher_cv,
-                classes=self.classes_, random_state=seed,
+                classes=self.classes_, random_state=seed, labeled=teacher_rows,
             )
             providers = [(est, tr, te, True, ()) for est, tr, te in folds]
             if feature_names:
@@ -337,6 +380,14 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         train_rows = all_rows
         if self.early_stopping:
             train_rows, valid_rows = self._validation_split(n, y_enc, groups, seed)
+            # validation needs labels: unlabeled held-out windows still teach
+            train_rows = np.sort(np.concatenate([train_rows, valid_rows[unlabeled[valid_rows]]]))
+            valid_rows = valid_rows[labeled[valid_rows]]
+            if not len(valid_rows):
+                raise ValueError(
+                    "early_stopping: the validation split holds no labelled window; "
+                    "raise validation_fraction or label more windows."
+                )
             valid = (net_input[valid_rows], y_enc[valid_rows])
         train_input = net_input[train_rows] if self.early_stopping else net_input
 
@@ -358,7 +409,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
                 if valid is not None:
                     targets.append((valid[0], valid_rows))
                 extra.append(("teacher_feedback", TeacherFeedback(
-                    [FeedbackTeacher(copy.deepcopy(est), tr, te, give, names)
+                    [FeedbackTeacher(copy.deepcopy(est), tr[labeled[tr]], te, give, names)
                      for est, tr, te, give, names in providers],
                     X_teacher, y_enc, Modalities(base), self.classes_, targets,
                     every=self.feedback_every, steps=self.feedback_steps,
@@ -367,10 +418,27 @@ class DistilledStudentClassifier(NeuralClassifierBase):
                     logits_key=TEACHER_LOGITS, feature_prefix=TEACHER_FEATURE_PREFIX,
                     feature_scaling=self._feature_scaling,
                 )))
-            self.net_ = self._make_net(module, DistillationLoss, criterion_kwargs, valid,
-                                       extra, device)
+            criterion = SemiSupervisedDistillationLoss if self.n_unlabeled_ else DistillationLoss
+            self.net_ = self._make_net(module, criterion, criterion_kwargs, valid, extra, device)
             self.net_.fit(train_input, y_enc[train_rows])
         return self
+
+    def _unlabeled(self, y, teacher_semi: bool) -> np.ndarray:
+        """Mask of the unlabeled windows (``y == -1``) under ``semi_supervised``."""
+        marked = unlabeled_mask(y)
+        use = teacher_semi if self.semi_supervised == "auto" else bool(self.semi_supervised)
+        if not use:
+            if teacher_semi and marked.any():
+                raise ValueError(
+                    "semi_supervised=False makes -1 an ordinary class, but the teacher "
+                    "pre-trains and reads y == -1 as unlabeled; set semi_supervised='auto'."
+                )
+            return np.zeros(len(y), dtype=bool)
+        if marked.all():
+            raise ValueError(
+                "all windows are unlabeled (y == -1); the student needs labelled windows."
+            )
+        return marked
 
     def _check_feature_names(self, names):
         if not names:

@@ -6,11 +6,12 @@ import copy
 
 import numpy as np
 import torch
+from sklearn.base import clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from skkd.estimators._inputs import check_inputs
+from skkd.estimators._inputs import check_inputs, unlabeled_mask
 from skkd.estimators._net_builder import NeuralClassifierBase, _SeededContext, seed_from
 from skkd.nets import DistillationLoss, build_module
 from skkd.nets._wrapper import as_logits_and_embedding
@@ -59,6 +60,15 @@ class TeacherClassifier(NeuralClassifierBase):
         split; a fixed value makes refits bit-identical on the CPU.
     verbose : int, default=0
         ``1`` prints skorch's epoch table.
+    pretrain : None, "dino" or DINOPretrainer, default=None
+        Self-supervised pre-training before the supervised fit. With it set,
+        windows whose label is ``-1`` (scikit-learn's convention; the string
+        ``"-1"`` too) are **unlabeled**: :meth:`fit` pre-trains the network
+        on all windows with DINO (:class:`DINOPretrainer`; ``"dino"`` uses its
+        defaults with this estimator's ``device`` and ``random_state``), then
+        fine-tunes the same network (same encoder weights, new head) on the
+        labelled windows only. ``classes_`` never contains ``-1``. With
+        ``None`` (the default), ``-1`` is an ordinary class label.
     **kwargs
         ``module__*``, ``optimizer__*``, ``iterator_train__*``,
         ``iterator_valid__*`` parameters forwarded to skorch.
@@ -71,6 +81,11 @@ class TeacherClassifier(NeuralClassifierBase):
         The trained net.
     n_params_ : int
         Number of network parameters.
+    pretrain_history_ : list of float or None
+        Mean DINO loss of every pre-training epoch (``None`` without
+        ``pretrain``).
+    n_unlabeled_ : int
+        Windows marked unlabeled (always 0 without ``pretrain``).
 
     Examples
     --------
@@ -79,6 +94,15 @@ class TeacherClassifier(NeuralClassifierBase):
     >>> clf = TeacherClassifier(max_epochs=5, random_state=0).fit(X, y)
     >>> clf.predict(X[:3]).shape, clf.embed(X[:3]).shape
     ((3,), (3, 64))
+
+    Semi-supervised: hide most labels (``-1``) and pre-train on every window.
+
+    >>> y_semi = np.where(np.arange(60) % 4 == 0, y, -1)
+    >>> from skkd.estimators import DINOPretrainer
+    >>> clf = TeacherClassifier(max_epochs=5, random_state=0, pretrain=DINOPretrainer(
+    ...     max_epochs=2, out_dim=16)).fit(X, y_semi)
+    >>> clf.classes_.tolist(), len(clf.pretrain_history_), clf.n_unlabeled_
+    ([0, 1], 2, 45)
     """
 
     def __init__(
@@ -96,6 +120,7 @@ class TeacherClassifier(NeuralClassifierBase):
         device: str = "auto",
         random_state=None,
         verbose: int = 0,
+        pretrain=None,
         **kwargs,
     ):
         self.module = module
@@ -110,9 +135,19 @@ class TeacherClassifier(NeuralClassifierBase):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.pretrain = pretrain
         self._set_kwargs(kwargs)
 
+    @property
+    def _builds_module_itself(self) -> bool:
+        # with pre-training the module instance is built (and trained) before skorch
+        return self.pretrain is not None
+
     def _build_module(self, X, n_classes):
+        if self.pretrain is not None and self.module != "auto" and not isinstance(
+                self.module, torch.nn.Module):
+            # skorch would instantiate a class; pre-training needs the instance first
+            return self.module(**self._module_options())
         if self.module == "auto":
             return build_module(X, n_classes, **self._module_options())
         if isinstance(self.module, torch.nn.Module):
@@ -135,28 +170,66 @@ class TeacherClassifier(NeuralClassifierBase):
         self
         """
         self._check_common_params()
+        pretrainer = self._pretrainer()
         X, y = check_inputs(self, X, y, reset=True)
-        check_classification_targets(y)
         if groups is not None and len(groups) != len(y):
             raise ValueError(f"groups has {len(groups)} entries but y has {len(y)}.")
-        self._label_encoder = LabelEncoder().fit(y)
+        unlabeled = unlabeled_mask(y) if pretrainer is not None else np.zeros(len(y), bool)
+        labeled = np.flatnonzero(~unlabeled)
+        if not len(labeled):
+            raise ValueError(
+                "all windows are unlabeled (y == -1): fine-tuning after pre-training needs "
+                "labelled windows."
+            )
+        check_classification_targets(y[labeled])
+        self.n_unlabeled_ = int(unlabeled.sum())
+        y_labeled = y[labeled]
+        self._label_encoder = LabelEncoder().fit(y_labeled)
         self.classes_ = self._label_encoder.classes_
-        y_enc = self._label_encoder.transform(y).astype(np.int64)
+        y_enc = self._label_encoder.transform(y_labeled).astype(np.int64)
+        X_labeled = X[labeled] if self.n_unlabeled_ else X
+        groups_labeled = None if groups is None else np.asarray(groups)[labeled]
         device = resolve_device(self.device)
         seed = seed_from(self.random_state)
         valid = None
-        train_X, train_y = X, y_enc
+        train_X, train_y = X_labeled, y_enc
         if self.early_stopping:
-            tr, va = self._validation_split(len(y_enc), y_enc, groups, seed)
-            train_X, train_y = X[tr], y_enc[tr]
-            valid = (X[va], y_enc[va])
+            tr, va = self._validation_split(len(y_enc), y_enc, groups_labeled, seed)
+            train_X, train_y = X_labeled[tr], y_enc[tr]
+            valid = (X_labeled[va], y_enc[va])
+        self.pretrain_history_ = None
         with _SeededContext(seed, device):
-            module = self._build_module(train_X, len(self.classes_))
+            if pretrainer is None:
+                module = self._build_module(train_X, len(self.classes_))
+            else:
+                # standardisation statistics and pre-training from every window
+                module = self._build_module(X, len(self.classes_))
+                pretrainer._fit_module(module, X)
+                self.pretrain_history_ = list(pretrainer.history_)
             self.net_ = self._make_net(
                 module, DistillationLoss, {"alpha": 0.0}, valid, [], device
             )
             self.net_.fit(train_X, train_y)
         return self
+
+    def _pretrainer(self):
+        """A fresh :class:`DINOPretrainer` for this fit, or ``None``."""
+        from skkd.estimators._pretrain import DINOPretrainer
+
+        if self.pretrain is None:
+            return None
+        seed = seed_from(self.random_state)
+        if isinstance(self.pretrain, str) and self.pretrain == "dino":
+            return DINOPretrainer(device=self.device, random_state=seed)
+        if isinstance(self.pretrain, DINOPretrainer):
+            pretrainer = clone(self.pretrain)
+            if pretrainer.random_state is None and seed is not None:
+                pretrainer.set_params(random_state=seed)
+            pretrainer._check_params()
+            return pretrainer
+        raise ValueError(
+            f"pretrain must be None, 'dino' or a DINOPretrainer, got {self.pretrain!r}."
+        )
 
     def _transform_input(self, X):
         check_is_fitted(self)

@@ -19,7 +19,13 @@ from sklearn.pipeline import Pipeline
 
 from skkd.estimators._teacher import TeacherClassifier
 
-__all__ = ["cross_fit_teacher_outputs", "fit_teacher", "neural_teacher", "teacher_outputs"]
+__all__ = [
+    "cross_fit_teacher_outputs",
+    "fit_teacher",
+    "handles_unlabeled",
+    "neural_teacher",
+    "teacher_outputs",
+]
 
 #: floor of the teacher probabilities before the log (RF can output exact zeros)
 PROBA_FLOOR = 1e-4
@@ -40,8 +46,22 @@ def neural_teacher(teacher):
     return None, None
 
 
-def fit_teacher(teacher, X, y, groups=None):
-    """Fit ``teacher`` (already a clone) passing ``groups`` where it is understood."""
+def handles_unlabeled(teacher) -> bool:
+    """Whether ``teacher`` reads ``y == -1`` as unlabeled (a pre-training TeacherClassifier)."""
+    net = neural_teacher(teacher)[1]
+    return net is not None and getattr(net, "pretrain", None) is not None
+
+
+def fit_teacher(teacher, X, y, groups=None, *, labeled=None):
+    """Fit ``teacher`` (already a clone) passing ``groups`` where it is understood.
+
+    ``labeled`` (a boolean mask) restricts the fit to those rows, for
+    teachers that cannot use unlabeled windows.
+    """
+    if labeled is not None and not np.all(labeled):
+        rows = np.flatnonzero(labeled)
+        X, y = _take(X, rows), np.asarray(y)[rows]
+        groups = None if groups is None else np.asarray(groups)[rows]
     if groups is not None:
         if isinstance(teacher, TeacherClassifier):
             return teacher.fit(X, y, groups=groups)
@@ -96,14 +116,18 @@ def teacher_outputs(teacher, X, classes, feature_names: Sequence[str] = ()):
 
 
 def cross_fit_teacher_outputs(
-    teacher, X, y, *, groups=None, cv=5, classes, feature_names=(), random_state=None
+    teacher, X, y, *, groups=None, cv=5, classes, feature_names=(), random_state=None,
+    labeled=None,
 ):
     """Out-of-fold teacher outputs: each window is scored by a teacher not fitted on it.
 
     Folds are :class:`~sklearn.model_selection.GroupKFold` by subject when
     ``groups`` are given, else shuffled :class:`StratifiedKFold`; ``cv`` may
-    also be a splitter. Returns ``(log_proba, features, folds)`` where
-    ``folds`` lists ``(fitted_teacher, train_idx, test_idx)``.
+    also be a splitter. Every window, unlabeled ones included, is scored.
+    With ``labeled`` (a boolean mask) each fold teacher is fitted on the
+    labelled rows of its training folds only. Returns ``(log_proba,
+    features, folds)`` where ``folds`` lists ``(fitted_teacher, train_idx,
+    test_idx)``, ``train_idx`` the rows the fold teacher was fitted on.
     """
     y = np.asarray(y)
     n = len(y)
@@ -128,6 +152,13 @@ def cross_fit_teacher_outputs(
     features: dict[str, np.ndarray] = {}
     folds = []
     for train_idx, test_idx in splitter.split(np.zeros(n), y, groups):
+        if labeled is not None:
+            train_idx = train_idx[np.asarray(labeled)[train_idx]]
+            if not len(train_idx):
+                raise ValueError(
+                    "a cross-fitting fold has no labelled training windows; use fewer "
+                    "teacher_cv folds or teacher_targets='in_sample'."
+                )
         fold_groups = None if groups is None else np.asarray(groups)[train_idx]
         est = fit_teacher(clone(teacher), _take(X, train_idx), y[train_idx], fold_groups)
         lp, feats = teacher_outputs(est, _take(X, test_idx), classes, feature_names)

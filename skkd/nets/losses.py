@@ -8,7 +8,10 @@ The student's objective is a weighted sum (:class:`DistillationLoss`) of
   learned projection ``P_m`` per teacher modality (StressID),
 
 and EmotionKD's adaptive feedback refines the teacher with
-:func:`teacher_feedback_loss`.
+:func:`teacher_feedback_loss`. With unlabeled windows (``y == -1``),
+:class:`SemiSupervisedDistillationLoss` skips them in the CE term only.
+Self-supervised teacher pre-training uses :class:`DINOLoss`
+(:func:`dino_loss` with a running centre).
 """
 
 from __future__ import annotations
@@ -20,7 +23,11 @@ import torch.nn.functional as F
 from torch import nn
 
 __all__ = [
+    "DINOLoss",
     "DistillationLoss",
+    "SemiSupervisedDistillationLoss",
+    "dino_loss",
+    "dino_teacher_probabilities",
     "FeatureMatchingLoss",
     "cross_entropy",
     "soft_target_loss",
@@ -206,3 +213,153 @@ class DistillationLoss(nn.Module):
             feats = dict(zip(self.feature_names, y_pred[3:]))
             loss = loss + self.features(y_pred[1], feats)
         return loss
+
+
+# -- semi-supervised distillation and DINO self-distillation ---------------------------------
+#: label of an unlabeled window inside the student's net (encoded labels are >= 0)
+UNLABELED = -1
+
+
+class SemiSupervisedDistillationLoss(DistillationLoss):
+    """:class:`DistillationLoss` where windows labelled :data:`UNLABELED` skip the CE term.
+
+    The cross-entropy is averaged over the labelled windows of the batch (0
+    when there are none); soft targets and feature matching use every
+    window, which is how unlabeled windows teach the student.
+
+    Examples
+    --------
+    >>> import torch
+    >>> loss = SemiSupervisedDistillationLoss(alpha=0.0)
+    >>> logits = torch.tensor([[0.0, 0.0], [5.0, -5.0]])
+    >>> y_pred = (logits, torch.zeros(2, 3), torch.zeros(2, 2))
+    >>> round(float(loss(y_pred, torch.tensor([0, -1]))), 4)
+    0.6931
+    """
+
+    def forward(self, y_pred, y_true: torch.Tensor) -> torch.Tensor:
+        logits = y_pred[0] if isinstance(y_pred, (tuple, list)) else y_pred
+        labeled = y_true != UNLABELED
+        # a batch without labels contributes a zero that stays in the graph, so that
+        # backward() works even when no other term is active
+        ce = (cross_entropy(logits[labeled], y_true[labeled]) if bool(labeled.any())
+              else logits.sum() * 0.0)
+        if not isinstance(y_pred, (tuple, list)) or len(y_pred) <= 2:
+            return ce
+        loss = (1.0 - self.alpha) * ce
+        if self.alpha > 0:
+            loss = loss + self.alpha * soft_target_loss(logits, y_pred[2], self.temperature)
+        if self.features is not None:
+            feats = dict(zip(self.feature_names, y_pred[3:]))
+            loss = loss + self.features(y_pred[1], feats)
+        return loss
+
+
+def dino_teacher_probabilities(
+    teacher_logits: torch.Tensor, center: torch.Tensor, temperature: float
+) -> torch.Tensor:
+    """Centred and sharpened teacher distribution ``softmax((t − c) / τ_t)``.
+
+    Centring (subtracting a running mean ``c`` of the teacher's outputs)
+    keeps one dimension from dominating; a low temperature ``τ_t`` sharpens.
+    Together they prevent collapse (Caron et al., 2021).
+
+    >>> import torch
+    >>> p = dino_teacher_probabilities(torch.tensor([[1.0, 0.0]]), torch.zeros(1, 2), 1.0)
+    >>> round(float(p[0, 0]), 4)
+    0.7311
+    """
+    return F.softmax((teacher_logits - center) / float(temperature), dim=-1)
+
+
+def dino_loss(
+    student_outputs: Sequence[torch.Tensor],
+    teacher_outputs: Sequence[torch.Tensor],
+    center: torch.Tensor,
+    *,
+    student_temperature: float = 0.1,
+    teacher_temperature: float = 0.04,
+) -> torch.Tensor:
+    """DINO's cross-entropy between teacher and student views.
+
+    ``mean over pairs (i, j), i ≠ j, of  −Σ_k p_t^i[k] · log softmax(s^j / τ_s)[k]``
+    where ``p_t^i`` is :func:`dino_teacher_probabilities` of global view
+    ``i`` (the teacher sees the global views only) and ``s^j`` the student's
+    output on view ``j`` (global views first, then local ones); each term
+    is averaged over the batch. The teacher gets no gradient.
+
+    Parameters
+    ----------
+    student_outputs : sequence of (n, K) tensors, one per view
+    teacher_outputs : sequence of (n, K) tensors, one per global view
+    center : (1, K) tensor
+    student_temperature, teacher_temperature : float
+
+    Examples
+    --------
+    >>> import torch
+    >>> s = [torch.zeros(1, 2), torch.zeros(1, 2)]
+    >>> round(float(dino_loss(s, s, torch.zeros(1, 2))), 4)  # log 2
+    0.6931
+    """
+    probs = [dino_teacher_probabilities(t.detach(), center, teacher_temperature)
+             for t in teacher_outputs]
+    log_student = [F.log_softmax(s / float(student_temperature), dim=-1) for s in student_outputs]
+    total, n_terms = None, 0
+    for i, p in enumerate(probs):
+        for j, log_q in enumerate(log_student):
+            if i == j:
+                continue
+            term = -(p * log_q).sum(dim=-1).mean()
+            total = term if total is None else total + term
+            n_terms += 1
+    if total is None:
+        raise ValueError("dino_loss needs at least two views (a teacher view and another).")
+    return total / n_terms
+
+
+class DINOLoss(nn.Module):
+    """:func:`dino_loss` with the running centre of the teacher's outputs.
+
+    After each call in training mode, the centre moves towards the batch
+    mean of the teacher outputs: ``c ← m·c + (1 − m)·mean(t)``.
+
+    Parameters
+    ----------
+    out_dim : int
+        Size ``K`` of the projection head's output.
+    teacher_temperature, student_temperature : float, default=0.04, 0.1
+    center_momentum : float, default=0.9
+
+    Examples
+    --------
+    >>> import torch
+    >>> loss = DINOLoss(2, center_momentum=0.5)
+    >>> t = [torch.tensor([[2.0, 0.0]]), torch.tensor([[0.0, 0.0]])]
+    >>> _ = loss(t, t)
+    >>> loss.center
+    tensor([[0.5000, 0.0000]])
+    """
+
+    def __init__(self, out_dim: int, teacher_temperature: float = 0.04,
+                 student_temperature: float = 0.1, center_momentum: float = 0.9):
+        super().__init__()
+        self.teacher_temperature = float(teacher_temperature)
+        self.student_temperature = float(student_temperature)
+        self.center_momentum = float(center_momentum)
+        self.register_buffer("center", torch.zeros(1, int(out_dim)))
+
+    def forward(self, student_outputs, teacher_outputs) -> torch.Tensor:
+        loss = dino_loss(student_outputs, teacher_outputs, self.center,
+                         student_temperature=self.student_temperature,
+                         teacher_temperature=self.teacher_temperature)
+        if self.training:
+            self.update_center(teacher_outputs)
+        return loss
+
+    @torch.no_grad()
+    def update_center(self, teacher_outputs: Sequence[torch.Tensor]) -> None:
+        """``c ← m·c + (1 − m)·mean`` of the teacher outputs over views and windows."""
+        batch_mean = torch.cat([t.detach() for t in teacher_outputs]).mean(dim=0, keepdim=True)
+        m = self.center_momentum
+        self.center.mul_(m).add_((1.0 - m) * batch_mean)
