@@ -116,3 +116,48 @@ def test_distillation_inputs_with_array_student():
     net = DistillationInputs(student, array_input=True)
     logits, emb = net(x=torch.zeros(2, 3))
     assert logits.shape == (2, 2) and emb.shape == (2, 4)
+
+
+def test_embedding_dim_projects_each_encoder_without_widening_convolutions():
+    import numpy as np
+    import torch
+
+    from skkd.nets import ConvEncoder, ProjectedEncoder, build_module
+
+    X = {"video": np.zeros((4, 1, 6, 8, 8), np.float32), "eda": np.zeros((4, 1, 16, 16), np.float32)}
+    net = build_module(X, 3, width=8, embedding_dim=32)
+    for encoder in net.encoders.values():
+        assert isinstance(encoder, ProjectedEncoder) and isinstance(encoder.encoder, ConvEncoder)
+        assert encoder.out_features == 32
+    assert net.modality_dims == {"video": 32, "eda": 32}
+    emb = net.modality_embeddings(video=torch.zeros(2, 1, 6, 8, 8), eda=torch.zeros(2, 1, 16, 16))
+    assert {k: tuple(v.shape) for k, v in emb.items()} == {"video": (2, 32), "eda": (2, 32)}
+    logits, fused = net(video=torch.zeros(2, 1, 6, 8, 8), eda=torch.zeros(2, 1, 16, 16))
+    assert logits.shape == (2, 3) and fused.shape == (2, 8)  # fused width unchanged
+    single = build_module(np.zeros((4, 5), np.float32), 2, width=4, embedding_dim=12)
+    assert single(torch.zeros(3, 5))[1].shape == (3, 12)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "256"])
+def test_embedding_dim_must_be_a_positive_int(bad):
+    import numpy as np
+
+    from skkd.nets import build_encoder
+
+    with pytest.raises(ValueError, match="embedding_dim"):
+        build_encoder(np.zeros((4, 3)), embedding_dim=bad)
+
+
+def test_teacher_accepts_module_embedding_dim():
+    import numpy as np
+
+    from skkd import Modalities
+    from skkd.estimators import TeacherClassifier
+
+    rng = np.random.default_rng(0)
+    X = Modalities(eda=rng.normal(size=(40, 1, 16, 16)).astype(np.float32),
+                   hr=rng.normal(size=(40, 3)).astype(np.float32))
+    y = np.repeat([0, 1], 20)
+    teacher = TeacherClassifier(max_epochs=2, device="cpu", random_state=0,
+                                module__width=4, module__embedding_dim=24).fit(X, y)
+    assert teacher.net_.module_.modality_dims == {"eda": 24, "hr": 24}

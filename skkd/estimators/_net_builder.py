@@ -30,7 +30,9 @@ __all__ = ["NeuralClassifierBase", "softmax_probabilities"]
 #: prefixes of the extra keyword parameters forwarded to skorch
 KWARG_PREFIXES = ("module__", "optimizer__", "iterator_train__", "iterator_valid__")
 #: options of module="auto" (see skkd.nets.build_module)
-AUTO_MODULE_OPTIONS = ("width", "depth", "dropout", "kernel_size", "recurrent", "standardize")
+AUTO_MODULE_OPTIONS = (
+    "width", "depth", "dropout", "kernel_size", "recurrent", "embedding_dim", "standardize",
+)
 
 
 def softmax_probabilities(logits: torch.Tensor) -> torch.Tensor:

@@ -35,7 +35,9 @@ class TeacherClassifier(NeuralClassifierBase):
         CNN, a dict of modalities → one encoder per modality with late fusion.
         Its options are ``module__width``, ``module__depth``,
         ``module__dropout``, ``module__kernel_size``, ``module__recurrent``
-        (adds a BiLSTM to 1-D CNNs) and ``module__standardize``. A user module
+        (adds a BiLSTM to 1-D CNNs), ``module__embedding_dim`` (a projection
+        of each encoder's output, e.g. StressID's 256-d features on narrow
+        convolutions) and ``module__standardize``. A user module
         gets its ``module__*`` parameters from skorch and must return logits
         or ``(logits, embedding)``; for a dict ``X`` it is called as
         ``module(**X)``.

@@ -21,7 +21,7 @@ from skkd.nets._dino import (
     make_views,
 )
 from skkd.nets._fusion import EncoderClassifier, FusionClassifier
-from skkd.nets._layers import Standardize
+from skkd.nets._layers import ProjectedEncoder, Standardize
 from skkd.nets._mlp import MLPEncoder
 from skkd.nets._wrapper import DistillationInputs
 from skkd.nets.losses import (
@@ -46,6 +46,7 @@ __all__ = [
     "FeatureMatchingLoss",
     "FusionClassifier",
     "MLPEncoder",
+    "ProjectedEncoder",
     "SemiSupervisedDistillationLoss",
     "Standardize",
     "augment_image",

@@ -9,7 +9,7 @@ from torch import nn
 
 from skkd.nets._conv import ConvEncoder
 from skkd.nets._fusion import EncoderClassifier, FusionClassifier
-from skkd.nets._layers import Standardize
+from skkd.nets._layers import ProjectedEncoder, Standardize
 from skkd.nets._mlp import MLPEncoder
 
 __all__ = ["build_encoder", "build_module"]
@@ -23,18 +23,34 @@ def build_encoder(
     dropout: float = 0.1,
     kernel_size: int = 7,
     recurrent: bool = False,
+    embedding_dim: int | None = None,
     name: str = "X",
 ) -> nn.Module:
     """Pick an encoder by rank of ``X`` (windows first).
 
     rank 2 ``(n, d)`` → :class:`MLPEncoder`; rank 3 ``(n, c, T)`` → 1-D
     :class:`ConvEncoder` (``recurrent=True`` adds a BiLSTM); rank 4 → 2-D CNN;
-    rank 5 → 3-D CNN.
+    rank 5 → 3-D CNN. With ``embedding_dim`` a ``Linear → ReLU`` projection
+    (:class:`ProjectedEncoder`) follows, so the embedding can be wider than the
+    ``width`` conv channels.
 
     >>> import numpy as np
     >>> type(build_encoder(np.zeros((4, 2, 50)))).__name__
     'ConvEncoder'
+    >>> build_encoder(np.zeros((4, 1, 8, 8)), width=8, embedding_dim=32).out_features
+    32
     """
+    encoder = _encoder_by_rank(X, width=width, depth=depth, dropout=dropout,
+                               kernel_size=kernel_size, recurrent=recurrent, name=name)
+    if embedding_dim is None:
+        return encoder
+    if not (isinstance(embedding_dim, (int, np.integer)) and not isinstance(embedding_dim, bool)
+            and embedding_dim >= 1):
+        raise ValueError(f"embedding_dim must be None or a positive int, got {embedding_dim!r}.")
+    return ProjectedEncoder(encoder, int(embedding_dim))
+
+
+def _encoder_by_rank(X, *, width, depth, dropout, kernel_size, recurrent, name) -> nn.Module:
     shape = tuple(np.shape(X))
     rank = len(shape)
     if rank == 2:
@@ -64,6 +80,7 @@ def build_module(
     dropout: float = 0.1,
     kernel_size: int = 7,
     recurrent: bool = False,
+    embedding_dim: int | None = None,
     standardize: bool = True,
 ) -> nn.Module:
     """Network for ``X``: an :class:`EncoderClassifier` or a :class:`FusionClassifier`.
@@ -72,6 +89,8 @@ def build_module(
     gets one encoder per modality, late fusion and one head. With
     ``standardize=True`` a :class:`Standardize` layer fitted on ``X`` comes
     first. Every returned module outputs ``(logits, embedding)``.
+    ``embedding_dim`` projects each encoder's output (each modality's, for a
+    dict) to that size; the fused embedding of a dict keeps ``width``.
 
     Examples
     --------
@@ -82,7 +101,7 @@ def build_module(
     (torch.Size([2, 2]), torch.Size([2, 8]))
     """
     options = dict(width=width, depth=depth, dropout=dropout, kernel_size=kernel_size,
-                   recurrent=recurrent)
+                   recurrent=recurrent, embedding_dim=embedding_dim)
     if isinstance(X, Mapping):
         encoders = {k: build_encoder(v, name=f"X[{k!r}]", **options) for k, v in X.items()}
         preprocess = (

@@ -1,4 +1,4 @@
-"""Input standardization fitted on training windows, stored in the module."""
+"""Small layers: input standardization stored in the module, an encoder with a projection."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["Standardize"]
+__all__ = ["ProjectedEncoder", "Standardize"]
 
 
 class Standardize(nn.Module):
@@ -47,3 +47,28 @@ class Standardize(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.mean) / self.std
+
+
+class ProjectedEncoder(nn.Module):
+    """An encoder followed by ``Linear → ReLU`` to ``out_features``.
+
+    Gives a cheap encoder (few conv channels) a wide embedding, such as the
+    256-d per-modality features StressID matches, without widening its
+    convolutions.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skkd.nets import MLPEncoder
+    >>> ProjectedEncoder(MLPEncoder(3, width=4), 16)(torch.zeros(2, 3)).shape
+    torch.Size([2, 16])
+    """
+
+    def __init__(self, encoder: nn.Module, out_features: int):
+        super().__init__()
+        self.encoder = encoder
+        self.projection = nn.Sequential(nn.Linear(encoder.out_features, int(out_features)), nn.ReLU())
+        self.out_features = int(out_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.projection(self.encoder(x))
