@@ -82,7 +82,7 @@ from skkd import Modalities  # noqa: E402
 from skkd.compose import ModalityTransformer  # noqa: E402
 from skkd.estimators import DistilledStudentClassifier, TeacherClassifier  # noqa: E402
 from skkd.features import GAFImager, LogMelExtractor  # noqa: E402
-from skkd.nets import ConvEncoder, FusionClassifier, Standardize  # noqa: E402
+from skkd.nets import ConvEncoder, FusionClassifier, ProjectedEncoder, Standardize  # noqa: E402
 
 TEACHER_KEYS = ("video", "ecg", "eda", "rsp")
 STUDENT_KEY = "audio"
@@ -144,27 +144,6 @@ def load(quick: bool, seed: int, target: str = "stress") -> dict:
 
 
 # -- teacher network -------------------------------------------------------------------------------
-class ProjectedEncoder(nn.Module):
-    """A narrow CNN (:class:`~skkd.nets.ConvEncoder`) followed by ``Linear → ReLU`` to ``out_features``.
-
-    Decouples the convolution width (cheap on a CPU) from the size of the
-    feature the student matches (StressID: 256).
-
-    >>> enc = ProjectedEncoder(ConvEncoder(1, (8, 8), width=4, depth=2), 16)
-    >>> enc(torch.zeros(3, 1, 8, 8)).shape
-    torch.Size([3, 16])
-    """
-
-    def __init__(self, encoder: nn.Module, out_features: int):
-        super().__init__()
-        self.encoder = encoder
-        self.project = nn.Sequential(nn.Linear(encoder.out_features, int(out_features)), nn.ReLU())
-        self.out_features = int(out_features)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.project(self.encoder(x))
-
-
 def build_teacher_module(X: Mapping[str, np.ndarray], n_classes: int, *, width: int = 16,
                          feature_dim: int = FEATURE_DIM, dropout: float = 0.1,
                          target_length: int = 4, seed: int = 0) -> FusionClassifier:
