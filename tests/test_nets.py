@@ -161,3 +161,20 @@ def test_teacher_accepts_module_embedding_dim():
     teacher = TeacherClassifier(max_epochs=2, device="cpu", random_state=0,
                                 module__width=4, module__embedding_dim=24).fit(X, y)
     assert teacher.net_.module_.modality_dims == {"eda": 24, "hr": 24}
+
+
+def test_target_length_sets_how_far_conv_blocks_pool():
+    import numpy as np
+    import torch
+
+    from skkd.nets import build_encoder
+
+    X = np.zeros((2, 1, 32, 32), np.float32)
+    pools = lambda enc: [m.kernel_size for m in enc.modules()  # noqa: E731
+                         if isinstance(m, torch.nn.MaxPool2d)]
+    assert all(k in (1, (1, 1)) for k in pools(build_encoder(X, width=4)))  # 32 → 16 by default
+    coarse = build_encoder(X, width=4, target_length=4)
+    assert np.prod([np.prod(np.atleast_1d(k)) for k in pools(coarse)]) > 1
+    assert coarse(torch.zeros(2, 1, 32, 32)).shape == (2, 4)
+    with pytest.raises(ValueError, match="target_length"):
+        build_encoder(X, target_length=0)

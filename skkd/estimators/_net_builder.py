@@ -31,7 +31,8 @@ __all__ = ["NeuralClassifierBase", "softmax_probabilities"]
 KWARG_PREFIXES = ("module__", "optimizer__", "iterator_train__", "iterator_valid__")
 #: options of module="auto" (see skkd.nets.build_module)
 AUTO_MODULE_OPTIONS = (
-    "width", "depth", "dropout", "kernel_size", "recurrent", "embedding_dim", "standardize",
+    "width", "depth", "dropout", "kernel_size", "recurrent", "embedding_dim", "target_length",
+    "standardize",
 )
 
 

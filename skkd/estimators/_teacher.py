@@ -37,7 +37,8 @@ class TeacherClassifier(NeuralClassifierBase):
         ``module__dropout``, ``module__kernel_size``, ``module__recurrent``
         (adds a BiLSTM to 1-D CNNs), ``module__embedding_dim`` (a projection
         of each encoder's output, e.g. StressID's 256-d features on narrow
-        convolutions) and ``module__standardize``. A user module
+        convolutions), ``module__target_length`` (how far conv blocks pool
+        each axis) and ``module__standardize``. A user module
         gets its ``module__*`` parameters from skorch and must return logits
         or ``(logits, embedding)``; for a dict ``X`` it is called as
         ``module(**X)``.

@@ -24,6 +24,7 @@ def build_encoder(
     kernel_size: int = 7,
     recurrent: bool = False,
     embedding_dim: int | None = None,
+    target_length: int = 16,
     name: str = "X",
 ) -> nn.Module:
     """Pick an encoder by rank of ``X`` (windows first).
@@ -32,7 +33,8 @@ def build_encoder(
     :class:`ConvEncoder` (``recurrent=True`` adds a BiLSTM); rank 4 → 2-D CNN;
     rank 5 → 3-D CNN. With ``embedding_dim`` a ``Linear → ReLU`` projection
     (:class:`ProjectedEncoder`) follows, so the embedding can be wider than the
-    ``width`` conv channels.
+    ``width`` conv channels. ``target_length`` is how far the conv blocks pool
+    each axis (smaller = cheaper; see :class:`ConvEncoder`).
 
     >>> import numpy as np
     >>> type(build_encoder(np.zeros((4, 2, 50)))).__name__
@@ -40,8 +42,12 @@ def build_encoder(
     >>> build_encoder(np.zeros((4, 1, 8, 8)), width=8, embedding_dim=32).out_features
     32
     """
+    if not (isinstance(target_length, (int, np.integer)) and not isinstance(target_length, bool)
+            and target_length >= 1):
+        raise ValueError(f"target_length must be a positive int, got {target_length!r}.")
     encoder = _encoder_by_rank(X, width=width, depth=depth, dropout=dropout,
-                               kernel_size=kernel_size, recurrent=recurrent, name=name)
+                               kernel_size=kernel_size, recurrent=recurrent,
+                               target_length=int(target_length), name=name)
     if embedding_dim is None:
         return encoder
     if not (isinstance(embedding_dim, (int, np.integer)) and not isinstance(embedding_dim, bool)
@@ -50,7 +56,8 @@ def build_encoder(
     return ProjectedEncoder(encoder, int(embedding_dim))
 
 
-def _encoder_by_rank(X, *, width, depth, dropout, kernel_size, recurrent, name) -> nn.Module:
+def _encoder_by_rank(X, *, width, depth, dropout, kernel_size, recurrent, target_length,
+                     name) -> nn.Module:
     shape = tuple(np.shape(X))
     rank = len(shape)
     if rank == 2:
@@ -64,6 +71,7 @@ def _encoder_by_rank(X, *, width, depth, dropout, kernel_size, recurrent, name) 
             kernel_size=kernel_size,
             dropout=dropout,
             recurrent=recurrent and rank == 3,
+            target_length=target_length,
         )
     raise ValueError(
         f"{name} must have rank 2 (n, features), 3 (n, c, T), 4 (n, c, H, W) or "
@@ -81,6 +89,7 @@ def build_module(
     kernel_size: int = 7,
     recurrent: bool = False,
     embedding_dim: int | None = None,
+    target_length: int = 16,
     standardize: bool = True,
 ) -> nn.Module:
     """Network for ``X``: an :class:`EncoderClassifier` or a :class:`FusionClassifier`.
@@ -101,7 +110,8 @@ def build_module(
     (torch.Size([2, 2]), torch.Size([2, 8]))
     """
     options = dict(width=width, depth=depth, dropout=dropout, kernel_size=kernel_size,
-                   recurrent=recurrent, embedding_dim=embedding_dim)
+                   recurrent=recurrent, embedding_dim=embedding_dim,
+                   target_length=target_length)
     if isinstance(X, Mapping):
         encoders = {k: build_encoder(v, name=f"X[{k!r}]", **options) for k, v in X.items()}
         preprocess = (
