@@ -192,10 +192,30 @@ def _net(seed, **overrides):
                 optimizer__weight_decay=1e-2, **overrides)
 
 
-# -- (a) synthetic, privileged EEG ---------------------------------------------
-def part_a(quick: bool, seed: int, subject_norm: bool = True) -> list[dict]:
+def synthetic_inputs(n_subjects: int, n_windows: int, seed: int, subject_norm: bool,
+                     label_noise: float = 0.0):
+    """Synthetic EEG + EDA windows: EEG log band powers, EDA window statistics.
+
+    Returns ``(data, X, y, groups)`` with ``X`` a :class:`~skkd.Modalities` of
+    feature tables, z-scored within each subject when ``subject_norm``.
+    """
     from skkd.datasets import make_affective_dataset
 
+    data = make_affective_dataset(
+        n_subjects=n_subjects, n_windows=n_windows, window_s=30.0,
+        modalities=("eda", "eeg"), label_noise=label_noise, random_state=seed,
+    )
+    y, groups = np.asarray(data.y), np.asarray(data.groups)
+    eeg = pd.DataFrame(eeg_band_powers(data.X["eeg"], data.fs["eeg"]))
+    eda = window_statistics(Modalities(eda=data.X["eda"]))
+    if subject_norm:
+        eeg, eda = subject_zscore(eeg, groups), subject_zscore(eda, groups)
+    X = Modalities(eeg=eeg.to_numpy(np.float32), eda=eda.to_numpy(np.float32))
+    return data, X, y, groups
+
+
+# -- (a) synthetic, privileged EEG ---------------------------------------------
+def part_a(quick: bool, seed: int, subject_norm: bool = True) -> list[dict]:
     n_subjects, n_windows = (4, 16) if quick else (12, 40)
     net = _net(seed, max_epochs=3 if quick else 60, lr=3e-3, batch_size=32)
     teacher = TeacherClassifier(**net)
@@ -217,16 +237,8 @@ def part_a(quick: bool, seed: int, subject_norm: bool = True) -> list[dict]:
     }
     rows = []
     for label_noise in (0.0, LABEL_NOISE):
-        data = make_affective_dataset(
-            n_subjects=n_subjects, n_windows=n_windows, window_s=30.0,
-            modalities=("eda", "eeg"), label_noise=label_noise, random_state=seed,
-        )
-        y, groups = np.asarray(data.y), np.asarray(data.groups)
-        eeg = pd.DataFrame(eeg_band_powers(data.X["eeg"], data.fs["eeg"]))
-        eda = window_statistics(Modalities(eda=data.X["eda"]))
-        if subject_norm:
-            eeg, eda = subject_zscore(eeg, groups), subject_zscore(eda, groups)
-        X = Modalities(eeg=eeg.to_numpy(np.float32), eda=eda.to_numpy(np.float32))
+        data, X, y, groups = synthetic_inputs(n_subjects, n_windows, seed, subject_norm,
+                                              label_noise=label_noise)
         labels = ("labels = latent state" if label_noise == 0 else
                   f"self-reports, label_noise={label_noise} "
                   f"({np.mean(data.y != data.y_state):.0%} of windows disagree with the state)")
@@ -269,8 +281,6 @@ def part_c(quick: bool, seed: int, subject_norm: bool = True) -> list[dict]:
     windows only; the KD students (``semi_supervised=True``) also learn from
     the teacher's cross-fitted soft targets on the unlabeled windows.
     """
-    from skkd.datasets import make_affective_dataset
-
     n_subjects, n_windows = (4, 16) if quick else (12, 40)
     fractions = (0.25,) if quick else (0.1, 0.25)
     net = _net(seed, max_epochs=3 if quick else 60, lr=3e-3, batch_size=32)
@@ -285,14 +295,7 @@ def part_c(quick: bool, seed: int, subject_norm: bool = True) -> list[dict]:
             teacher, alpha=0.7, temperature=3.0, feature_weights={"eeg": 1.0},
             semi_supervised=True, **student), False),
     }
-    data = make_affective_dataset(n_subjects=n_subjects, n_windows=n_windows, window_s=30.0,
-                                  modalities=("eda", "eeg"), random_state=seed)
-    y, groups = np.asarray(data.y), np.asarray(data.groups)
-    eeg = pd.DataFrame(eeg_band_powers(data.X["eeg"], data.fs["eeg"]))
-    eda = window_statistics(Modalities(eda=data.X["eda"]))
-    if subject_norm:
-        eeg, eda = subject_zscore(eeg, groups), subject_zscore(eda, groups)
-    X = Modalities(eeg=eeg.to_numpy(np.float32), eda=eda.to_numpy(np.float32))
+    _, X, y, groups = synthetic_inputs(n_subjects, n_windows, seed, subject_norm)
     folds = list(LeaveOneGroupOut().split(np.zeros(len(y)), y, groups))
     rows = []
     for fraction in fractions:

@@ -30,6 +30,9 @@ import warnings
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import latency_ms  # noqa: E402
+
 
 def _best(fn, repeat: int) -> float:
     times = []
@@ -142,17 +145,6 @@ def extraction_rows(n_eda: int, n_bvp: int) -> list[dict]:
     return rows
 
 
-def _median_s(fn, calls: int) -> float:
-    """Median seconds of one ``fn()`` call (after a warm-up call)."""
-    fn()
-    times = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
-
 def export_rows(calls: int, max_epochs: int) -> list[dict]:
     """Single-window latency: estimator.predict_proba vs its TorchScript and ONNX files.
 
@@ -191,12 +183,12 @@ def export_rows(calls: int, max_epochs: int) -> list[dict]:
             session = ort.InferenceSession(
                 str(export_onnx(student, folder / f"{name}.onnx", data.X[:8])),
                 options, providers=["CPUExecutionProvider"])
-            t_ref = _median_s(lambda: student.predict_proba(one), calls)
+            t_ref = latency_ms(lambda: student.predict_proba(one), repeats=calls) / 1e3
             for runtime, fn in (
                 ("TorchScript", lambda: script.predict_proba(inputs)),
                 ("ONNX Runtime", lambda: session.run(None, inputs)),
             ):
-                t = _median_s(fn, calls)
+                t = latency_ms(fn, repeats=calls) / 1e3
                 rows.append(dict(
                     task=f"{name} student, 1 EDA window/call (x1000 calls)",
                     reference="predict_proba", t_ref=1000 * t_ref, ours=runtime,

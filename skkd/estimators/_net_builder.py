@@ -253,6 +253,11 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "net_")
         return int(sum(p.numel() for p in self._prediction_module().parameters()))
 
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels (original label values): the most probable class."""
+        proba = self.predict_proba(X)  # first: it raises NotFittedError when unfitted
+        return self.classes_[np.argmax(proba, axis=1)]
+
     def _prediction_module(self) -> nn.Module:
         return self.net_.module_
 

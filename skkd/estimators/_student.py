@@ -491,11 +491,6 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         X = self._student_input(X)
         return self.net_.predict_proba(X).astype(np.float64)
 
-    def predict(self, X) -> np.ndarray:
-        """Predicted labels (original label values)."""
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
     def embed(self, X) -> np.ndarray:
         """The student's embedding (penultimate representation) of each window."""
         outs = self._net_outputs(self._student_input(X))

@@ -243,11 +243,6 @@ class TeacherClassifier(NeuralClassifierBase):
         X = self._transform_input(X)
         return self.net_.predict_proba(X).astype(np.float64)
 
-    def predict(self, X) -> np.ndarray:
-        """Predicted labels (original label values)."""
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
     def decision_function_logits(self, X) -> np.ndarray:
         """Raw logits ``(n, n_classes)`` (before softmax)."""
         outs = self._net_outputs(self._transform_input(X))
