@@ -178,3 +178,23 @@ def test_target_length_sets_how_far_conv_blocks_pool():
     assert coarse(torch.zeros(2, 1, 32, 32)).shape == (2, 4)
     with pytest.raises(ValueError, match="target_length"):
         build_encoder(X, target_length=0)
+
+
+def test_projected_encoders_on_real_wrist_windows_held_out_subject(data_home):
+    """module__embedding_dim on Stress-Predict EDA+TEMP windows, one subject held out."""
+    import numpy as np
+
+    from skkd.datasets import load_stress_predict
+    from skkd.estimators import TeacherClassifier
+
+    data = load_stress_predict(data_home, signals=("eda", "temp"))
+    groups = np.asarray(data.groups)
+    keep = np.isin(groups, ["S02", "S10", "S20"])
+    X, y, g = data.X[keep], np.asarray(data.y)[keep], groups[keep]
+    train, test = g != "S20", g == "S20"
+    teacher = TeacherClassifier(max_epochs=2, device="cpu", random_state=0, module__width=4,
+                                module__embedding_dim=16, module__target_length=8)
+    teacher.fit(X[train], y[train], groups=g[train])
+    assert teacher.net_.module_.modality_dims == {"eda": 16, "temp": 16}
+    proba = teacher.predict_proba(X[test])
+    assert proba.shape == (int(test.sum()), 2) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
