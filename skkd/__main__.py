@@ -16,6 +16,7 @@ Subcommands
 from __future__ import annotations
 
 import argparse
+import os
 import runpy
 import sys
 from pathlib import Path
@@ -35,8 +36,23 @@ def _print_table(df: pd.DataFrame, title: str | None = None) -> None:
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from skkd.datasets import describe_datasets
+    from skkd.datasets._home import DATA_ENV_VAR, get_data_home
 
-    _print_table(describe_datasets(args.data_home), "skkd data sets")
+    # a folder the user named (--data-home or $SKKD_DATA) must exist and hold data
+    given = "--data-home" if args.data_home else (
+        f"${DATA_ENV_VAR}" if os.environ.get(DATA_ENV_VAR) else None
+    )
+    home = get_data_home(args.data_home)
+    if given and not home.is_dir():
+        print(f"{given} {home}: no such folder; expected the folder that holds the "
+              "data sets (stress-predict/, emodb/, ...).", file=sys.stderr)
+        return 2
+    table = describe_datasets(home)
+    if given and len(table) == 1:  # only the built-in sample
+        print(f"{given} {home}: no data set folder found in it; expected the folder "
+              "that holds the data sets (stress-predict/, emodb/, ...).", file=sys.stderr)
+        return 2
+    _print_table(table, "skkd data sets")
     return 0
 
 

@@ -111,8 +111,9 @@ def test_within_group_split_is_chronological_with_gap():
 
 def test_svm_and_rf_baselines_handle_nan_features():
     X, y = _two_groups()
-    X = X[["x", "noise"]].to_numpy()
+    X = X[["x", "noise"]].to_numpy(copy=True)  # pandas 3: to_numpy() may be read-only
     X[::7, 1] = np.nan
+    X.setflags(write=False)  # the baselines must not write into the caller's array
     for model in (make_rf_baseline(n_estimators=20), make_svm_baseline()):
         assert model.fit(X, y).predict_proba(X).shape == (len(y), 2)
 

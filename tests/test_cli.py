@@ -12,8 +12,10 @@ import pytest
 from skkd.__main__ import main
 
 
-def test_datasets_lists_the_builtin_sample(capsys):
-    assert main(["datasets", "--data-home", "/nonexistent/skkd-data"]) == 0
+def test_datasets_lists_the_builtin_sample(capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("SKKD_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)  # no ../shared/data here: only the sample
+    assert main(["datasets"]) == 0
     out = capsys.readouterr().out
     assert "stress_predict_sample" in out
 

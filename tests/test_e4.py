@@ -84,10 +84,11 @@ def test_empty_tags_file_means_no_presses(export):
     assert tags is not None and tags.shape == (0,)
 
 
-def test_header_only_file_has_no_samples(tmp_path):
-    write(tmp_path, "EDA.csv", f"{START}\n4.0\n")
-    sig = read_empatica_e4(tmp_path)["eda"]
-    assert sig.data.shape == (0, 1) and sig.stop == sig.start
+def test_header_only_file_is_refused(tmp_path):
+    path = write(tmp_path, "EDA.csv", f"{START}\n4.0\n")
+    with pytest.raises(ValueError, match="header but no samples") as info:
+        read_empatica_e4(tmp_path)
+    assert str(path) in str(info.value)
 
 
 def test_trailing_blank_lines_are_not_samples(tmp_path):
@@ -118,7 +119,7 @@ BAD_FILES = {
     "wrong header width": ("ACC.csv", f"{START}, {START}\n32, 32\n1,2\n", "header row 1 has 2"),
     "inconsistent header": ("ACC.csv", f"{START}, {START}, {START + 1}\n32, 32, 32\n1,2,3\n",
                             "repeat one"),
-    "zero rate": ("EDA.csv", f"{START}\n0\n0.1\n", "must be positive"),
+    "zero rate": ("EDA.csv", f"{START}\n0\n0.1\n", "sampling rate in Hz, positive"),
     "truncated row": ("ACC.csv", ACC_HEAD + "1,2,3\n4,5\n6,7,8\n", "line 4 is truncated"),
     "non-numeric value": ("EDA.csv", f"{START}\n4.0\n0.1\noops\n0.3\n", "'oops' on line 4"),
     "too many values": ("EDA.csv", f"{START}\n4.0\n0.1\n0.2,0.3\n", "malformed"),

@@ -22,10 +22,17 @@ E4_SIGNAL_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "hr": ("HR.csv", ("hr",)),
 }
 
+#: the rates the E4 records each signal at (Hz)
+E4_RATES: dict[str, float] = {"eda": 4.0, "temp": 4.0, "bvp": 64.0, "acc": 32.0, "hr": 1.0}
+
 _FORMAT = (
     "an Empatica E4 CSV (row 1: session start as a unix timestamp, row 2: "
     "sampling rate in Hz, then one sample a row)"
 )
+#: plausible session starts, unix seconds: 2000-01-01 to 2100-01-01 (UTC)
+_START_RANGE = (946_684_800.0, 4_102_444_800.0)
+#: highest plausible sampling rate (Hz); the E4 uses 1, 4, 32 and 64 Hz
+_MAX_FS = 10_000.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,49 @@ def _header_values(line: str, path: Path, row: int, n_columns: int) -> float:
     return float(values[0])
 
 
+def _is_unix_time(value) -> np.ndarray:
+    lo, hi = _START_RANGE
+    return (value >= lo) & (value < hi)
+
+
+def _check_start(start: float, path: Path) -> float:
+    """Row 1 must be the session start in unix seconds."""
+    lo, hi = _START_RANGE
+    if not _is_unix_time(start):
+        if _is_unix_time(start / 1000):
+            hint = " It looks like milliseconds; the E4 writes seconds."
+        elif 0 < start <= _MAX_FS:
+            hint = " It looks like a sampling rate: are rows 1 and 2 swapped?"
+        else:
+            hint = ""
+        raise ValueError(
+            f"{path}: row 1 must be the session start in unix seconds (UTC, between "
+            f"2000 and 2100: {lo:.0f} to {hi:.0f}), got {start!r}.{hint}"
+        )
+    return start
+
+
+def _check_rate(fs: float, path: Path) -> float:
+    """Row 2 must be a plausible sampling rate."""
+    if not 0 < fs <= _MAX_FS:
+        hint = " It looks like a unix time: are rows 1 and 2 swapped?" if _is_unix_time(fs) else ""
+        raise ValueError(
+            f"{path}: row 2 must be the sampling rate in Hz, positive and at most "
+            f"{_MAX_FS:.0f} (the E4 records at 1, 4, 32 or 64 Hz), got {fs!r}.{hint}"
+        )
+    return fs
+
+
+def _undecodable_line(path: Path) -> tuple[int, str]:
+    """First line (1-based) of ``path`` that is not UTF-8, and its offending bytes."""
+    for i, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return i, repr(raw[exc.start : exc.end])
+    return -1, ""  # pragma: no cover - only called after a decoding failure
+
+
 def _read_header(path: Path, n_lines: int) -> list[str]:
     with open(path, encoding="utf-8", errors="replace") as fh:
         lines = [fh.readline() for _ in range(n_lines)]
@@ -171,12 +221,18 @@ def _read_samples(path: Path, skiprows: int, n_columns: int) -> np.ndarray:
             f"{path}: malformed sample rows ({exc}); expected {n_columns} "
             "comma-separated value(s) a row."
         ) from None
+    except UnicodeDecodeError:
+        line, raw = _undecodable_line(path)
+        raise ValueError(
+            f"{path}: line {line} is not UTF-8 text (bytes {raw}); samples must be "
+            "plain numbers."
+        ) from None
     except (ValueError, TypeError):
         line, value = _first_bad_row(path, skiprows)
         raise ValueError(
             f"{path}: non-numeric value {value!r} on line {line}; samples must be numbers."
         ) from None
-    data = frame.to_numpy(dtype=np.float64)
+    data = frame.to_numpy(dtype=np.float64, copy=True)  # writeable, ours
     # blank lines at the very end of a file are not samples; anything else is
     filled = np.flatnonzero(~np.isnan(data).all(axis=1))
     data = data[: filled[-1] + 1] if filled.size else data[:0]
@@ -198,11 +254,19 @@ def read_e4_signal(path: str | os.PathLike, name: str, columns: tuple[str, ...])
     path = require_file(Path(path), f"the E4 {name.upper()} file")
     n_columns = len(columns)
     first, second = _read_header(path, 2)
-    start = _header_values(first, path, 1, n_columns)
-    fs = _header_values(second, path, 2, n_columns)
-    if fs <= 0:
-        raise ValueError(f"{path}: sampling rate (row 2) must be positive, got {fs}.")
+    start = _check_start(_header_values(first, path, 1, n_columns), path)
+    fs = _check_rate(_header_values(second, path, 2, n_columns), path)
     data = _read_samples(path, 2, n_columns)
+    if len(data) == 0:
+        raise ValueError(f"{path}: the file has its 2-row header but no samples.")
+    repeated = np.flatnonzero((data == data[:, :1]).all(axis=1) & _is_unix_time(data[:, 0]))
+    if repeated.size:
+        raise ValueError(
+            f"{path}: line {repeated[0] + 3} holds {float(data[repeated[0], 0])!r}, a unix "
+            "time like the start in row 1, not a sample: the file looks like several "
+            "exports joined together (a header repeated inside the data). Expected "
+            "one 2-row header, then samples."
+        )
     return E4Signal(name=name, data=data, fs=fs, start=start, columns=columns)
 
 
@@ -219,6 +283,7 @@ def read_e4_ibi(path: str | os.PathLike) -> pd.DataFrame:
         raise ValueError(
             f"{path}: row 1 must be '<unix start time>, IBI', got {first.strip()!r}."
         )
+    _check_start(start, path)
     data = _read_samples(path, 1, 2)
     if (data[:, 1] <= 0).any():
         raise ValueError(f"{path}: inter-beat intervals (column 2) must be positive.")
@@ -274,10 +339,12 @@ def read_empatica_e4(
     Raises
     ------
     FileNotFoundError
-        Missing folder, missing requested file, or no signal file at all.
+        Missing folder (or a ``.zip`` in its place: unzip it first), missing
+        requested file, or no signal file at all.
     ValueError
-        A malformed file (empty, wrong header, truncated row, non-numeric value),
-        named with its path and line.
+        A malformed file (empty, header only, wrong header, an implausible start
+        time or rate, a header repeated inside the data, truncated row,
+        non-numeric value or non-UTF-8 bytes), named with its path and line.
 
     Examples
     --------
@@ -288,7 +355,10 @@ def read_empatica_e4(
     >>> rec["eda"].data.shape, rec["eda"].fs, rec["eda"].stop - rec["eda"].start
     ((2, 1), 4.0, 0.5)
     """
-    folder = require_dir(Path(folder), "an Empatica E4 export folder")
+    folder = require_dir(
+        Path(folder), "an Empatica E4 export folder",
+        hint="Pass the folder of one session's export (the one holding EDA.csv, BVP.csv...).",
+    )
     if signals is None:
         names = [n for n, (f, _) in E4_SIGNAL_FILES.items() if (folder / f).is_file()]
         if not names:

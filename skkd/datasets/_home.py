@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 __all__ = ["get_data_home"]
@@ -44,14 +45,36 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     return Path(data_home).expanduser()
 
 
-def require_dir(path: Path, what: str) -> Path:
-    """Raise ``FileNotFoundError`` naming ``path`` unless it is a directory."""
-    if not path.is_dir():
+DATA_HOME_HINT = (
+    f"Pass data_home= (--data-home on the command line) or set {DATA_ENV_VAR} to "
+    "the folder that holds the data sets."
+)
+
+
+def require_dir(path: Path, what: str, hint: str = DATA_HOME_HINT) -> Path:
+    """Raise ``FileNotFoundError`` naming ``path`` unless it is a directory.
+
+    A ``.zip`` archive in its place (or beside it) is named: unzip it first.
+    ``hint`` ends the message for a missing folder.
+    """
+    if path.is_dir():
+        return path
+    if path.is_file():
+        if zipfile.is_zipfile(path):
+            raise FileNotFoundError(
+                f"Expected {what} at {path}, but it is a zip archive, not a folder: "
+                "unzip it first and pass the extracted folder."
+            )
+        raise FileNotFoundError(f"Expected {what} at {path}, but it is a file, not a folder.")
+    archive = path.with_name(path.name + ".zip")
+    if archive.is_file():
         raise FileNotFoundError(
-            f"Expected {what} at {path}, but no such folder exists. Pass "
-            f"data_home= or set {DATA_ENV_VAR} to the folder that holds the data sets."
+            f"Expected {what} at {path}, but no such folder exists; {archive} does: "
+            "unzip it first and pass the extracted folder."
         )
-    return path
+    raise FileNotFoundError(
+        f"Expected {what} at {path}, but no such folder exists. {hint}".rstrip()
+    )
 
 
 def require_file(path: Path, what: str) -> Path:

@@ -15,7 +15,7 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_memory
 
 from skkd._modalities import Modalities
-from skkd.datasets._e4 import E4_SIGNAL_FILES, E4Signal, read_empatica_e4
+from skkd.datasets._e4 import E4_RATES, E4_SIGNAL_FILES, E4Signal, read_empatica_e4
 from skkd.datasets._home import get_data_home, require_dir, require_file
 from skkd.datasets._windowing import window_signals
 
@@ -278,6 +278,8 @@ def _session_windows(session: _Session, window_s: int, step_s: int):
     windowed[seconds[keep].ravel()] = True
     cover["n_windows"] = int(keep.sum())
     cover["n_windows_unlabelled"] = int((~keep).sum())
+    if not keep.any():
+        cover["note"] = "every window holds an unlabelled second"
     cover["labelled_s_not_windowed"] = int((labelled & ~windowed).sum())
     t_start = t_start[keep]
     t_end = t_start + window_s
@@ -301,6 +303,24 @@ def _session_windows(session: _Session, window_s: int, step_s: int):
     return windows, meta, cover, tags[in_rec], transitions
 
 
+def _warn_if_dropped(cover: dict, window_s: int, step_s: int) -> None:
+    """Warn when a labelled subject gives no window (its reason is in ``cover``)."""
+    if cover["n_windows"] or cover["note"] == "no labels":
+        return
+    span = cover["label_stop"] - cover["label_start"]
+    lost = max(0, int((span - window_s) // step_s) + 1)
+    overlap = max(0.0, min(cover["recording_stop"], cover["label_stop"])
+                  - max(cover["recording_start"], cover["label_start"]))
+    warnings.warn(
+        f"Stress-Predict subject {cover['subject']} is left out: "
+        f"{cover['note']} (its recording overlaps its {span:.0f} labelled seconds "
+        f"for {overlap:.0f} s); up to {lost} window(s) of {window_s} s are lost. "
+        "See coverage for every subject.",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
 def build_stress_bunch(
     sessions: list[_Session],
     questionnaires: pd.DataFrame,
@@ -313,6 +333,7 @@ def build_stress_bunch(
     for session in sessions:
         w, meta, cover, kept_tags, trans = _session_windows(session, window_s, step_s)
         covers.append(cover)
+        _warn_if_dropped(cover, window_s, step_s)
         tags[session.subject] = kept_tags
         transitions[session.subject] = trans
         if len(meta):
@@ -411,6 +432,18 @@ def load_stress_predict(
         n_tags, STAI/PSS sums), ``fs``, ``tags``, ``transitions``, ``coverage``,
         ``questionnaires``, ``target_names``, ``DESCR``.
 
+    Raises
+    ------
+    ValueError or FileNotFoundError
+        A malformed E4 file (see :func:`read_empatica_e4`) or a rate that is not
+        the E4's, named with its subject and path.
+
+    Warns
+    -----
+    UserWarning
+        For each labelled subject that gives no window (e.g. its recording does
+        not overlap its labels), with the reason and the windows lost.
+
     Examples
     --------
     >>> data = load_stress_predict(signals=("eda",))  # doctest: +SKIP
@@ -436,7 +469,19 @@ def load_stress_predict(
     read = check_memory(memory).cache(_read_session)
     sessions = []
     for folder in folders:
-        sigs, tags = read(folder, signals)
+        try:
+            sigs, tags = read(folder, signals)
+        except (ValueError, FileNotFoundError) as exc:
+            kind = ValueError if isinstance(exc, ValueError) else FileNotFoundError
+            raise kind(f"Stress-Predict subject {folder.name}: {exc}") from exc
+        for name, sig in sigs.items():
+            if sig.fs != E4_RATES[name]:
+                raise ValueError(
+                    f"Stress-Predict subject {folder.name}: "
+                    f"{folder / E4_SIGNAL_FILES[name][0]} gives a sampling rate of "
+                    f"{sig.fs:g} Hz (row 2); the E4 records {name.upper()} at "
+                    f"{E4_RATES[name]:g} Hz."
+                )
         t0, dense = labels.get(folder.name, (None, np.empty(0, np.int8)))
         sessions.append(
             _Session(folder.name, sigs, t0, dense,

@@ -16,6 +16,52 @@ from skkd.utils import resolve_device
 __all__ = ["LogMelExtractor", "mel_power", "power_to_db", "stft"]
 
 
+def pcm_to_float(x: np.ndarray) -> np.ndarray:
+    """Integer PCM audio as float32 in [-1, 1), as librosa reads it.
+
+    ``intN`` is divided by ``2 ** (N - 1)`` (int16 / 32768, int32 / 2**31);
+    ``uintN`` (8-bit WAV) is centred first: ``(x - 2 ** (N - 1)) / 2 ** (N - 1)``.
+
+    >>> pcm_to_float(np.array([-32768, 16384], dtype=np.int16)).tolist()
+    [-1.0, 0.5]
+    >>> pcm_to_float(np.array([0, 128, 255], dtype=np.uint8)).tolist()
+    [-1.0, 0.0, 0.9921875]
+    """
+    info = np.iinfo(x.dtype)
+    scale = 2.0 ** (info.bits - 1)
+    offset = scale if info.min == 0 else 0.0
+    return ((x.astype(np.float64) - offset) / scale).astype(np.float32)
+
+
+def as_mono_audio(X, name: str):
+    """Audio clips for ``validate_data``: ``(n, T)``, integer PCM scaled to float.
+
+    ``(n, 1, T)`` is squeezed to ``(n, T)``; other 3-D shapes (stereo) are refused.
+    Only arrays with an integer dtype are PCM (a list has no sample width). A
+    new array is made for them; the caller's is never written to.
+    """
+    if isinstance(X, Mapping) and not issparse(X):
+        raise TypeError(
+            f"{name} takes audio clips (n, T), got a dict of modalities; route "
+            "its keys with skkd.compose.ModalityTransformer."
+        )
+    dtype = getattr(X, "dtype", None)  # before a list becomes int64
+    if not hasattr(X, "shape"):
+        X = np.asarray(X)
+    if len(X.shape) >= 3:
+        if len(X.shape) == 3 and X.shape[1] == 1:
+            X = np.asarray(X)[:, 0, :]
+        else:
+            raise ValueError(
+                f"{name}: X must be mono audio of shape (n_clips, T) or "
+                f"(n_clips, 1, T), got shape {tuple(X.shape)}; mix the channels down "
+                "first (X.mean(axis=1) for (n, 2, T), X.mean(axis=-1) for (n, T, 2))."
+            )
+    if isinstance(dtype, np.dtype) and np.issubdtype(dtype, np.integer):
+        X = pcm_to_float(np.asarray(X))
+    return X
+
+
 def stft(
     x: torch.Tensor,
     *,
@@ -245,16 +291,7 @@ class LogMelExtractor(TransformerMixin, BaseEstimator):
 
     def _validate(self, X, *, reset: bool) -> np.ndarray:
         name = type(self).__name__
-        if isinstance(X, Mapping) and not issparse(X):
-            raise TypeError(
-                f"{name} takes audio clips (n, T), got a dict of modalities; route "
-                "its keys with skkd.compose.ModalityTransformer."
-            )
-        if not hasattr(X, "shape"):
-            X = np.asarray(X)
-        if len(X.shape) == 3 and X.shape[1] == 1:
-            X = np.asarray(X)[:, 0, :]
-        X = validate_data(self, X, reset=reset, dtype=np.float32)
+        X = validate_data(self, as_mono_audio(X, name), reset=reset, dtype=np.float32)
         if not self.center and X.shape[1] < self.n_fft:
             raise ValueError(
                 f"{name}: clips of {X.shape[1]} samples are shorter than n_fft={self.n_fft} "
@@ -268,7 +305,9 @@ class LogMelExtractor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_clips, T) or (n_clips, 1, T)
-            Finite audio samples at ``sr`` Hz.
+            Finite mono audio at ``sr`` Hz: float, or integer PCM (int16 as
+            ``scipy.io.wavfile`` reads it), scaled to [-1, 1) as librosa reads
+            it, so both give the same dB.
         y : ignored
 
         Returns

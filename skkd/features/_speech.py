@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Mapping
 
 import numpy as np
-from scipy.sparse import issparse
 import scipy.fft
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skkd.features._logmel import power_to_db, stft
+from skkd.features._logmel import as_mono_audio, power_to_db, stft
 
 __all__ = ["SpeechFeatures"]
 
@@ -135,16 +133,8 @@ class SpeechFeatures(TransformerMixin, BaseEstimator):
             raise ValueError(f"{name}: tuning must be None or a number, got {self.tuning!r}.")
 
     def _validate(self, X, *, reset: bool) -> np.ndarray:
-        if isinstance(X, Mapping) and not issparse(X):
-            raise TypeError(
-                "SpeechFeatures takes audio clips (n, T), got a dict of modalities; route "
-                "its keys with skkd.compose.ModalityTransformer."
-            )
-        if not hasattr(X, "shape"):
-            X = np.asarray(X)
-        if len(X.shape) == 3 and X.shape[1] == 1:
-            X = np.asarray(X)[:, 0, :]
-        # float32 clips, as librosa sees audio read from files
+        # float32 clips, as librosa sees audio read from files (int PCM scaled)
+        X = as_mono_audio(X, type(self).__name__)
         return validate_data(self, X, reset=reset, dtype=np.float32)
 
     # -- API -----------------------------------------------------------------
@@ -180,7 +170,8 @@ class SpeechFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_clips, T) or (n_clips, 1, T)
-            Finite audio at ``sr`` Hz.
+            Finite mono audio at ``sr`` Hz: float, or integer PCM (int16 as
+            ``scipy.io.wavfile`` reads it), scaled to [-1, 1) as librosa reads it.
 
         Returns
         -------
