@@ -37,6 +37,7 @@ __all__ = [
     "latency_ms",
     "n_params",
     "per_subject_scores",
+    "results_folder",
     "score_row",
     "subject_zscore",
     "take",
@@ -188,6 +189,50 @@ def format_table(rows: list[dict], title: str = "") -> str:
     })
     text = shown.to_string(index=False)
     return f"{title}\n{text}" if title else text
+
+
+def results_folder(out_dir: str | Path | None = None, *, default: str | Path = RESULTS_DIR,
+                   parser=None) -> Path:
+    """The results folder ``out_dir`` (or ``default``), created and checked writable up front.
+
+    Every script calls this right after parsing ``--out``, so that a folder that
+    cannot be created or written fails in the first second, not after the run.
+    It creates the folder (and its parents), then creates and removes a probe
+    file in it; nothing else there is touched. A script rewrites its own result
+    files (``<name>.csv``/``.json`` and its figures) in this folder on each run.
+
+    With an ``argparse`` ``parser`` a failure is reported by ``parser.error``
+    (exit status 2, the message naming the folder and ``--out``); without one
+    it raises ``NotADirectoryError`` (a file is in the way) or ``PermissionError``.
+
+    >>> import tempfile
+    >>> folder = results_folder(Path(tempfile.mkdtemp()) / "a" / "b")
+    >>> folder.is_dir(), list(folder.iterdir())
+    (True, [])
+    """
+    import tempfile
+
+    out = Path(out_dir) if out_dir is not None and str(out_dir) != "" else Path(default)
+    try:
+        for folder in [*reversed(out.parents), out]:
+            if folder.exists() and not folder.is_dir():
+                raise NotADirectoryError(
+                    f"cannot write results to {str(out)!r}: {str(folder)!r} is a file, "
+                    "not a folder; pass --out a folder.")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=out, prefix=".skkd-write-probe-"):
+                pass
+        except OSError as exc:
+            raise PermissionError(
+                f"cannot write results to the folder {str(out)!r} "
+                f"({exc.strerror or type(exc).__name__}); pass --out a writable folder."
+            ) from exc
+    except OSError as exc:
+        if parser is None:
+            raise
+        parser.error(str(exc))
+    return out
 
 
 def write_results(rows: list[dict], name: str, out_dir: str | Path | None = None,

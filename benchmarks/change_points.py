@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -49,6 +50,9 @@ from sklearn.model_selection import GroupKFold
 
 from skkd.datasets import get_data_home, load_stress_predict, make_affective_sessions, read_empatica_e4
 from skkd.opportune import FixedIntervalSelector, RandomSelector, RuLSIFOpportuneSelector, rulsif_change_scores
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import results_folder  # noqa: E402
 
 TOLERANCE_S = 60.0
 MIN_SEPARATION_S = 60.0
@@ -223,8 +227,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="6 subjects and 4 synthetic sessions")
     parser.add_argument("--data-home", default=None)
-    parser.add_argument("--out", default="results")
+    parser.add_argument("--out", default="results", help="results folder (default: ./results)")
     args = parser.parse_args(argv)
+    out = results_folder(args.out, parser=parser)  # fail now, not after the run
     t0 = time.perf_counter()
     home = Path(get_data_home(args.data_home))
     raw = home / "stress-predict" / "Raw_data"
@@ -239,8 +244,6 @@ def main(argv=None) -> None:
     t_windows = time.perf_counter() - t_windows
     df = pd.DataFrame(rows)
     summary = summarise(df)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "change_points.csv", index=False)
     payload = dict(
         protocol=dict(tolerance_s=TOLERANCE_S, min_separation_s=MIN_SEPARATION_S, random_draws=N_RANDOM_DRAWS,

@@ -56,6 +56,7 @@ from _common import (  # noqa: E402
     latency_ms,
     n_params,
     per_subject_scores,
+    results_folder,
     score_row,
     subject_zscore,
     write_results,
@@ -198,6 +199,7 @@ def main(argv=None) -> list[dict]:
                         help="skip the cross-fitted-targets variant (4 extra teachers per fold)")
     parser.add_argument("--out", default=None, help="results folder (default: results/)")
     args = parser.parse_args(argv)
+    out = results_folder(args.out, parser=parser)  # fail now, not after the run
     torch.set_num_threads(args.threads)
     datasets = ["synthetic", "stress_predict"] if args.dataset == "both" else [args.dataset]
     all_rows = []
@@ -211,7 +213,7 @@ def main(argv=None) -> list[dict]:
     name = "cross_modal_quick" if args.quick else "cross_modal"
     if args.no_subject_norm:
         name += "_no_subject_norm"
-    csv_path, json_path = write_results(all_rows, name, args.out, quick=args.quick,
+    csv_path, json_path = write_results(all_rows, name, out, quick=args.quick,
                                         seed=args.seed, datasets=datasets,
                                         subject_norm=not args.no_subject_norm)
     print(f"wrote {csv_path} and {json_path}")

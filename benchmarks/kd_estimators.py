@@ -79,6 +79,7 @@ from _common import (  # noqa: E402
     latency_ms,
     n_params,
     per_subject_scores,
+    results_folder,
     score_row,
     subject_zscore,
     take,
@@ -384,6 +385,7 @@ def main(argv=None) -> list[dict]:
                         help="raw window statistics, no per-subject z-scoring")
     parser.add_argument("--out", default=None, help="results folder (default: results/)")
     args = parser.parse_args(argv)
+    out = results_folder(args.out, parser=parser)  # fail now, not after the run
     torch.set_num_threads(args.threads)
     rows = []
     norm = not args.no_subject_norm
@@ -396,7 +398,7 @@ def main(argv=None) -> list[dict]:
     name = "kd_estimators" + ("_quick" if args.quick else "") + (
         "" if args.part == "all" else f"_{args.part}") + (
         "_no_subject_norm" if args.no_subject_norm else "")
-    csv_path, json_path = write_results(rows, name, args.out, quick=args.quick, seed=args.seed,
+    csv_path, json_path = write_results(rows, name, out, quick=args.quick, seed=args.seed,
                                         part=args.part, subject_norm=not args.no_subject_norm)
     print(f"wrote {csv_path} and {json_path}")
     return rows

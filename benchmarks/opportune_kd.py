@@ -64,6 +64,7 @@ from _common import (  # noqa: E402
     latency_ms,
     n_params,
     per_subject_scores,
+    results_folder,
     score_row,
     subject_zscore,
     write_results,
@@ -359,6 +360,7 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--cache", default=None,
                         help="folder to cache the RuLSIF labels in (computed once per data set)")
     args = parser.parse_args(argv)
+    out = results_folder(args.out, parser=parser)  # fail now, not after the run
     torch.set_num_threads(args.threads)
     datasets = ["synthetic", "stress_predict"] if args.dataset == "both" else [args.dataset]
     all_rows = []
@@ -371,7 +373,7 @@ def main(argv=None) -> list[dict]:
         print(flush=True)
         all_rows += rows1 + rows2
     name = "opportune_kd_quick" if args.quick else "opportune_kd"
-    csv_path, json_path = write_results(all_rows, name, args.out, quick=args.quick,
+    csv_path, json_path = write_results(all_rows, name, out, quick=args.quick,
                                         seed=args.seed, datasets=datasets)
     print(f"wrote {csv_path} and {json_path}")
     return all_rows

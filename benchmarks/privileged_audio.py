@@ -74,6 +74,7 @@ from _common import (  # noqa: E402
     latency_ms,
     n_params,
     per_subject_scores,
+    results_folder,
     score_row,
     write_results,
 )
@@ -440,6 +441,8 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--out", default=None, help="results folder (default: results/privileged_audio/)")
     parser.add_argument("--no-plot", action="store_true", help="skip the bar chart")
     args = parser.parse_args(argv)
+    # fail now, not after the run
+    out = results_folder(args.out, default=RESULTS_DIR / "privileged_audio", parser=parser)
     torch.set_num_threads(args.threads)
     cfg = settings(args.quick)
     specs = student_specs(parse_feature_weights(args.feature_weights))
@@ -457,7 +460,6 @@ def main(argv=None) -> list[dict]:
     print(format_table(rows, f"privileged-audio KD (StressID), {rows[0]['dataset']}"))
     print(flush=True)
     name = "privileged_audio_quick" if args.quick else "privileged_audio"
-    out = Path(args.out) if args.out is not None else RESULTS_DIR / "privileged_audio"
     csv_path, json_path = write_results(rows, name, out, quick=args.quick, seed=args.seed,
                                         target=args.target, protocols=protocols, **cfg)
     print(f"wrote {csv_path} and {json_path}")
@@ -466,7 +468,7 @@ def main(argv=None) -> list[dict]:
 
         fig = plot_kd_comparison(rows, dataset_column="protocol", chance=0.5,
                                  title="audio student taught by a video + physiology teacher",
-                                 path=out / f"{name}.png")
+                                 path=out / f"{name}.png", overwrite=True)  # its own figure
         import matplotlib.pyplot as plt
 
         plt.close(fig)

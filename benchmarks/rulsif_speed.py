@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -37,6 +38,9 @@ import numpy as np
 import pandas as pd
 
 from skkd.opportune import median_heuristic, rulsif_change_scores
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import results_folder  # noqa: E402
 
 FS, HOURS, CHANNELS = 4, 1.0, 4
 K, N, ALPHA = 10, 50, 0.1
@@ -77,8 +81,9 @@ def densratio_scores(H: np.ndarray, points: np.ndarray, sigmas, ridges) -> tuple
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer densratio points")
-    parser.add_argument("--out", default="results")
+    parser.add_argument("--out", default="results", help="results folder (default: ./results)")
     args = parser.parse_args(argv)
+    out = results_folder(args.out, parser=parser)  # fail now, not after the run
     x = make_series()
     H = hankel_samples(x, K)
     med = median_heuristic(x, k=K, n=N)
@@ -105,8 +110,6 @@ def main(argv=None) -> None:
             max_abs_score_diff=float(diff.max()), max_rel_score_diff=float((diff / np.abs(ref).clip(1e-12)).max()),
         ))
     df = pd.DataFrame(rows)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "rulsif_speed.csv", index=False)
     meta = dict(series=f"{HOURS:g} h, {CHANNELS} channels, {FS} Hz", k=K, n=N, alpha=ALPHA, cpus=os.cpu_count(),
                 note="densratio timed on the listed number of evenly spaced points and extrapolated linearly")

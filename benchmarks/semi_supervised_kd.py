@@ -68,7 +68,14 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import LeaveOneGroupOut
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import format_table, n_params, per_subject_scores, score_row, write_results  # noqa: E402
+from _common import (  # noqa: E402
+    format_table,
+    n_params,
+    per_subject_scores,
+    results_folder,
+    score_row,
+    write_results,
+)
 
 from skkd import Modalities  # noqa: E402
 from skkd.estimators import (  # noqa: E402
@@ -260,6 +267,7 @@ def main(argv=None) -> list[dict]:
     args = parser.parse_args(argv)
     if not all(0 < f <= 1 for f in args.fractions):
         parser.error("--fractions must lie in (0, 1].")
+    out = results_folder(args.out, parser=parser)  # fail now, not after the run
     torch.set_num_threads(args.threads)
     datasets = ["emodb", "gaf"] if args.dataset == "both" else [args.dataset]
     all_rows = []
@@ -272,7 +280,7 @@ def main(argv=None) -> list[dict]:
         print(flush=True)
         all_rows += rows
     name = "semi_supervised_kd_quick" if args.quick else "semi_supervised_kd"
-    csv_path, json_path = write_results(all_rows, name, args.out, quick=args.quick,
+    csv_path, json_path = write_results(all_rows, name, out, quick=args.quick,
                                         seed=args.seed, datasets=datasets,
                                         fractions=list(args.fractions))
     print(f"wrote {csv_path} and {json_path}")

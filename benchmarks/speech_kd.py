@@ -74,6 +74,7 @@ from _common import (  # noqa: E402
     latency_ms,
     n_params,
     per_subject_scores,
+    results_folder,
     score_row,
     write_results,
 )
@@ -425,7 +426,7 @@ def main(argv=None) -> list[dict]:
     warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
     warnings.filterwarnings("ignore", "Number of classes in training fold")
     warnings.filterwarnings("ignore", "The least populated class in y")
-    out = Path(args.out) if args.out else RESULTS_DIR / "speech_kd"
+    out = results_folder(args.out, default=RESULTS_DIR / "speech_kd", parser=parser)
     speaker_norm = not args.no_speaker_norm
     rows = run(args.quick, args.seed, speaker_norm, out)
     print()

@@ -38,6 +38,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from skkd._writing import check_output_path, write_then_move
+
 __all__ = ["ExportedModel", "export_onnx", "export_torchscript", "exported_inputs"]
 
 #: name of the single input of a network fitted on an array or a DataFrame
@@ -144,15 +146,10 @@ def exported_inputs(estimator, X) -> dict[str, np.ndarray]:
     return _prepare(estimator, X)[2]
 
 
-def _check_path(path) -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}.")
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"path {str(path)!r} is a folder; give a file name, e.g. 'model.onnx'.")
-    if not path.parent.is_dir():
-        raise ValueError(f"path {str(path)!r}: the folder {str(path.parent)!r} does not exist.")
-    return path
+def _check_path(path, overwrite: bool) -> Path:
+    """``path`` checked before any work: its folder exists and can be written, and it
+    holds no file unless ``overwrite=True`` (see :mod:`skkd._writing`)."""
+    return check_output_path(path, overwrite=overwrite)
 
 
 class _Prepared:
@@ -184,17 +181,17 @@ class _Prepared:
     def check(self, run, path: Path) -> None:
         """Compare ``run(inputs) -> proba`` with the estimator at two batch sizes.
 
-        On a mismatch the file at ``path`` is deleted and ``RuntimeError`` raised.
+        On a mismatch ``RuntimeError`` is raised; the caller runs this on its
+        temporary file, so nothing is written to (or removed from) ``path``.
         """
         for rows in (np.arange(len(self.expected)), self.probe_rows):
             got = run({k: v[rows] for k, v in self.inputs.items()})
             err = float(np.max(np.abs(np.asarray(got, dtype=np.float64) - self.expected[rows])))
             if not err <= ATOL:
-                path.unlink(missing_ok=True)  # never leave a wrong model behind
                 raise RuntimeError(
-                    f"the model exported to {str(path)!r} gave probabilities that differ "
+                    f"the model exported for {str(path)!r} gave probabilities that differ "
                     f"from the estimator's by {err:.2e} (> {ATOL:g}) on {len(rows)} "
-                    "windows; the file was removed."
+                    "windows; nothing was written to that path."
                 )
 
 
@@ -219,7 +216,8 @@ def _skkd_version() -> str:
     return skkd.__version__
 
 
-def export_torchscript(estimator, path, X_example, *, check: bool = True) -> Path:
+def export_torchscript(estimator, path, X_example, *, check: bool = True,
+                       overwrite: bool = False) -> Path:
     """Trace a fitted network to a TorchScript file that outputs class probabilities.
 
     Parameters
@@ -227,14 +225,21 @@ def export_torchscript(estimator, path, X_example, *, check: bool = True) -> Pat
     estimator : fitted DistilledStudentClassifier or TeacherClassifier
         A student exports its student network only (its inputs only).
     path : str or path-like
-        File to write (conventionally ``.pt``); its folder must exist.
+        File to write (conventionally ``.pt``); its folder must exist and be
+        writable.
     X_example : array, DataFrame or dict of modalities
         A few windows as ``predict_proba`` takes them, used for tracing (any
         batch size works afterwards).
     check : bool, default=True
         Reload the file and check that its probabilities equal
         ``estimator.predict_proba(X_example)`` within 1e-5, at two batch sizes
-        (else the file is removed and ``RuntimeError`` raised).
+        (else ``RuntimeError`` is raised and nothing is written to ``path``).
+    overwrite : bool, default=False
+        Replace a file that already exists at ``path``. By default an existing
+        file is never touched: ``FileExistsError`` is raised before any work.
+        The model is written to a temporary file in ``path``'s folder and moved
+        onto ``path`` only once it has passed the check, so a failed export
+        leaves an existing file as it was, even with ``overwrite=True``.
 
     Returns
     -------
@@ -256,19 +261,20 @@ def export_torchscript(estimator, path, X_example, *, check: bool = True) -> Pat
     >>> bool(abs(model.predict_proba(X[:7]) - clf.predict_proba(X[:7])).max() < 1e-5)
     True
     """
-    path = _check_path(path)
+    path = _check_path(path, overwrite)
     prepared = _Prepared(estimator, X_example)
-    with warnings.catch_warnings(), torch.no_grad():
-        # torch >= 2.10 marks tracing deprecated; the LSTM's shape checks warn
-        # that they are traced as constants (the check below covers both)
-        _ignore_torch_deprecations()
-        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
-        traced = torch.jit.trace(prepared.model, prepared.tensors(), check_trace=False)
-        torch.jit.save(traced, str(path),
-                       _extra_files={METADATA_KEY: json.dumps(prepared.metadata)})
-    if check:
-        model = ExportedModel(path)
-        prepared.check(model.predict_proba, path)
+    with write_then_move(path, overwrite=overwrite) as tmp:
+        with warnings.catch_warnings(), torch.no_grad():
+            # torch >= 2.10 marks tracing deprecated; the LSTM's shape checks warn
+            # that they are traced as constants (the check below covers both)
+            _ignore_torch_deprecations()
+            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+            traced = torch.jit.trace(prepared.model, prepared.tensors(), check_trace=False)
+            torch.jit.save(traced, str(tmp),
+                           _extra_files={METADATA_KEY: json.dumps(prepared.metadata)})
+        if check:
+            model = ExportedModel(tmp)
+            prepared.check(model.predict_proba, path)
     return path
 
 
@@ -280,6 +286,7 @@ def export_onnx(
     opset_version: int | None = None,
     dynamo: bool = False,
     check: bool = True,
+    overwrite: bool = False,
 ) -> Path:
     """Export a fitted network to an ONNX file that outputs class probabilities.
 
@@ -288,7 +295,8 @@ def export_onnx(
     estimator : fitted DistilledStudentClassifier or TeacherClassifier
         A student exports its student network only (its inputs only).
     path : str or path-like
-        File to write (conventionally ``.onnx``); its folder must exist.
+        File to write (conventionally ``.onnx``); its folder must exist and be
+        writable.
     X_example : array, DataFrame or dict of modalities
         A few windows as ``predict_proba`` takes them.
     opset_version : int, optional
@@ -301,7 +309,13 @@ def export_onnx(
     check : bool, default=True
         Run the file with ONNX Runtime and check that its probabilities equal
         ``estimator.predict_proba(X_example)`` within 1e-5, at two batch sizes
-        (else the file is removed and ``RuntimeError`` raised).
+        (else ``RuntimeError`` is raised and nothing is written to ``path``).
+    overwrite : bool, default=False
+        Replace a file that already exists at ``path``. By default an existing
+        file is never touched: ``FileExistsError`` is raised before any work.
+        The model is written to a temporary file in ``path``'s folder and moved
+        onto ``path`` only once it has passed the check, so a failed export
+        leaves an existing file as it was, even with ``overwrite=True``.
 
     Returns
     -------
@@ -323,44 +337,48 @@ def export_onnx(
     ['x']
     """
     onnx = _import_optional("onnx")
-    path = _check_path(path)
+    path = _check_path(path, overwrite)
     if opset_version is not None and (isinstance(opset_version, bool)
                                       or not isinstance(opset_version, int)):
         raise TypeError(f"opset_version must be an int or None, got {opset_version!r}.")
     if not isinstance(dynamo, (bool, np.bool_)):
         raise TypeError(f"dynamo must be True or False, got {dynamo!r}.")
+    if dynamo:
+        _import_optional("onnxscript")
     prepared = _Prepared(estimator, X_example)
     names = prepared.names
     options = dict(input_names=names, output_names=[OUTPUT_NAME],
                    opset_version=opset_version)
-    with warnings.catch_warnings(), torch.no_grad():
-        _ignore_torch_deprecations()
-        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
-        warnings.filterwarnings("ignore", message=r"Exporting a model to ONNX with a batch_size")
-        if dynamo:
-            _import_optional("onnxscript")
-            # torch.export's notes on its own internals (LSTM weights, size checks,
-            # one batch name shared by all inputs); the file is checked below
-            warnings.filterwarnings("ignore", category=FutureWarning,
-                                    message=r".*(LeafSpec|_check_is_size)")
-            warnings.filterwarnings("ignore", message=r"The tensor attributes .* were assigned")
-            warnings.filterwarnings("ignore", message=r"# The axis name: batch")
-            batch = torch.export.Dim("batch")
-            torch.onnx.export(prepared.model, prepared.tensors(), str(path), dynamo=True,
-                              dynamic_shapes=(tuple({0: batch} for _ in names),),
-                              external_data=False, verbose=False, **options)
-        else:
-            torch.onnx.export(prepared.model, prepared.tensors(), str(path), dynamo=False,
-                              dynamic_axes={k: {0: "batch"} for k in [*names, OUTPUT_NAME]},
-                              **options)
-    proto = onnx.load(str(path))
-    del proto.metadata_props[:]
-    entry = proto.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, json.dumps(prepared.metadata)
-    onnx.save(proto, str(path))
-    if check:
-        model = ExportedModel(path)
-        prepared.check(model.predict_proba, path)
+    with write_then_move(path, overwrite=overwrite) as tmp:
+        with warnings.catch_warnings(), torch.no_grad():
+            _ignore_torch_deprecations()
+            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+            warnings.filterwarnings("ignore",
+                                    message=r"Exporting a model to ONNX with a batch_size")
+            if dynamo:
+                # torch.export's notes on its own internals (LSTM weights, size checks,
+                # one batch name shared by all inputs); the file is checked below
+                warnings.filterwarnings("ignore", category=FutureWarning,
+                                        message=r".*(LeafSpec|_check_is_size)")
+                warnings.filterwarnings("ignore",
+                                        message=r"The tensor attributes .* were assigned")
+                warnings.filterwarnings("ignore", message=r"# The axis name: batch")
+                batch = torch.export.Dim("batch")
+                torch.onnx.export(prepared.model, prepared.tensors(), str(tmp), dynamo=True,
+                                  dynamic_shapes=(tuple({0: batch} for _ in names),),
+                                  external_data=False, verbose=False, **options)
+            else:
+                torch.onnx.export(prepared.model, prepared.tensors(), str(tmp), dynamo=False,
+                                  dynamic_axes={k: {0: "batch"} for k in [*names, OUTPUT_NAME]},
+                                  **options)
+        proto = onnx.load(str(tmp))
+        del proto.metadata_props[:]
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = METADATA_KEY, json.dumps(prepared.metadata)
+        onnx.save(proto, str(tmp))
+        if check:
+            model = ExportedModel(tmp)
+            prepared.check(model.predict_proba, path)
     return path
 
 

@@ -524,6 +524,8 @@ def test_kd_comparison_rejects_unknown_suffix(tmp_path):
 def test_agg_backend_untouched_by_saving(tmp_path):
     before = matplotlib.get_backend()
     fig = plot_training_curves([{"train_loss": 1.0}, {"train_loss": 0.5}], path=tmp_path / "x")
-    assert (tmp_path / "x").read_bytes()[:8] == PNG_SIGNATURE
+    # a suffix-less path gets ".png" appended (as Figure.savefig does)
+    assert (tmp_path / "x.png").read_bytes()[:8] == PNG_SIGNATURE
+    assert not (tmp_path / "x").exists()
     assert matplotlib.get_backend() == before
     assert fig.axes[0].get_ylabel() == "loss"

@@ -4,8 +4,11 @@
 called and raises ``ImportError`` ("pip install skkd[plot]") if it is missing.
 Every function returns the matplotlib ``Figure``, draws into ``ax=`` when given
 (one Axes, or a sequence for multi-panel figures), and saves a PNG with the
-non-interactive Agg renderer when given ``path=``. New figures come from
-``pyplot``: close them (``plt.close(fig)``) in loops.
+non-interactive Agg renderer when given ``path=`` (a path without a suffix
+gets ``.png`` appended; ``.pdf``, ``.svg``... pick that format). An existing
+file is never replaced unless ``overwrite=True``: ``FileExistsError`` is
+raised before anything is drawn. New figures come from ``pyplot``: close them
+(``plt.close(fig)``) in loops.
 
 - :func:`plot_confusion_matrix` -- true against predicted labels.
 - :func:`plot_training_curves` -- losses and scores per epoch of a fitted net.

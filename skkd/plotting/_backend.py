@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from skkd._writing import check_output_path, write_then_move
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -85,24 +87,74 @@ def root_figure(ax: Axes) -> Figure:
         return fig
 
 
-def save_figure(fig: Figure, path: str | os.PathLike | None, *, dpi: int = 150) -> None:
-    """Save ``fig`` to ``path`` (PNG through the Agg backend) if ``path`` is given.
+def check_save_path(path: str | os.PathLike | None, *, overwrite: bool = False,
+                    caller: str = "plot") -> Path | None:
+    """The file a plot will be saved to, checked before anything is drawn (None: no file).
 
-    A ``.png`` or suffix-less path is written as PNG with the non-interactive Agg
-    renderer, whatever backend is active; another suffix matplotlib knows
-    (``.pdf``, ``.svg``) picks that format. Missing parent folders are created.
+    The saving rule of every plot function, in one place:
+
+    - a path without a suffix gets ``.png`` appended, as ``Figure.savefig``
+      does (``"fig"`` is written to ``"fig.png"``; a file named ``"fig"`` is
+      left alone);
+    - ``.png`` is written as PNG by the non-interactive Agg renderer, whatever
+      backend is active; another suffix matplotlib writes (``.pdf``, ``.svg``,
+      ``.jpg``...) picks that format, and any other suffix is a ``ValueError``;
+    - an existing file is a ``FileExistsError`` unless ``overwrite=True``;
+      missing parent folders are created when saving, and a file where a
+      folder should be is an error.
+
+    >>> check_save_path("figures/run1", caller="demo").as_posix()
+    'figures/run1.png'
+    >>> check_save_path(None) is None
+    True
     """
     if path is None:
-        return
+        return None
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}.")
+        raise TypeError(f"{caller}: path must be a str or path-like, got {type(path).__name__}.")
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{caller}: path {str(path)!r} is a folder; give a file name, "
+                         "e.g. 'figure.png'.")
+    if path.name and not path.suffix:
+        path = path.with_name(path.name + ".png")
+    suffix = path.suffix.lower()
+    if suffix and suffix != ".png":
+        require_matplotlib(caller)
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        formats = FigureCanvasBase.get_supported_filetypes()
+        if suffix[1:] not in formats:
+            raise ValueError(
+                f"{caller}: cannot save a figure as {suffix!r} (path {str(path)!r}); use "
+                f"one of {', '.join('.' + f for f in sorted(formats))}."
+            )
+    try:
+        return check_output_path(path, overwrite=overwrite, create_folders=True,
+                                 example="'figure.png'")
+    except (TypeError, ValueError, OSError) as exc:
+        raise type(exc)(f"{caller}: {exc}") from None
+
+
+def save_figure(fig: Figure, path: str | os.PathLike | None, *, dpi: int = 150,
+                overwrite: bool = False, caller: str = "plot") -> Path | None:
+    """Save ``fig`` to ``path`` by the rule of :func:`check_save_path`; return the file.
+
+    The figure is written to a temporary file in the target folder and moved
+    onto the target only once complete, so a failed save never leaves a
+    half-written file or touches an existing one.
+    """
+    path = check_save_path(path, overwrite=overwrite, caller=caller)
+    if path is None:
+        return None
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
-    if suffix in ("", ".png"):
-        fig.savefig(path, format="png", backend="agg", dpi=dpi, bbox_inches="tight")
-    else:
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    with write_then_move(path, overwrite=overwrite) as tmp:
+        if suffix == ".png":
+            fig.savefig(tmp, format="png", backend="agg", dpi=dpi, bbox_inches="tight")
+        else:
+            fig.savefig(tmp, format=suffix[1:], dpi=dpi, bbox_inches="tight")
+    return path
 
 
 def pretty_name(name: str) -> str:

@@ -34,7 +34,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from skkd.plotting._backend import pretty_name, require_matplotlib, resolve_axes, save_figure
+from skkd.plotting._backend import (
+    check_save_path, pretty_name, require_matplotlib, resolve_axes, save_figure,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -120,6 +122,7 @@ def plot_kd_comparison(
     ax=None,
     title: str | None = None,
     path: str | os.PathLike | None = None,
+    overwrite: bool = False,
 ) -> Figure:
     """Bar chart of scores per method (mean ± std over folds), one panel per dataset.
 
@@ -150,7 +153,12 @@ def plot_kd_comparison(
     title : str, optional
         Figure title.
     path : str or path-like, optional
-        Save the figure there (PNG).
+        Save the figure there: PNG for ``.png`` or no suffix (``".png"`` is then
+        appended), else the format of the suffix (``.pdf``, ``.svg``...).
+        Missing folders are created.
+    overwrite : bool, default=False
+        Replace an existing file at ``path``; by default ``FileExistsError`` is
+        raised before anything is drawn.
 
     Returns
     -------
@@ -167,6 +175,7 @@ def plot_kd_comparison(
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     require_matplotlib("plot_kd_comparison")
+    path = check_save_path(path, overwrite=overwrite, caller="plot_kd_comparison")
     frame = read_results(results)
     if frame.empty:
         raise ValueError("results has no rows.")
@@ -278,5 +287,5 @@ def plot_kd_comparison(
                     bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     if title is not None:
         fig.suptitle(title)
-    save_figure(fig, path)
+    save_figure(fig, path, overwrite=overwrite, caller="plot_kd_comparison")
     return fig

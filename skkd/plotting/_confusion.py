@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from skkd.plotting._backend import require_matplotlib, resolve_axes, save_figure
+from skkd.plotting._backend import check_save_path, require_matplotlib, resolve_axes, save_figure
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -46,6 +46,7 @@ def plot_confusion_matrix(
     ax: Axes | None = None,
     title: str | None = None,
     path: str | os.PathLike | None = None,
+    overwrite: bool = False,
 ) -> Figure:
     """Plot the confusion matrix of ``y_pred`` against ``y_true``.
 
@@ -75,7 +76,12 @@ def plot_confusion_matrix(
     title : str, optional
         Axes title (default says whether cells are counts or proportions).
     path : str or path-like, optional
-        Save the figure there (PNG).
+        Save the figure there: PNG for ``.png`` or no suffix (``".png"`` is then
+        appended), else the format of the suffix (``.pdf``, ``.svg``...).
+        Missing folders are created.
+    overwrite : bool, default=False
+        Replace an existing file at ``path``; by default ``FileExistsError`` is
+        raised before anything is drawn.
 
     Returns
     -------
@@ -89,6 +95,7 @@ def plot_confusion_matrix(
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     require_matplotlib("plot_confusion_matrix")
+    path = check_save_path(path, overwrite=overwrite, caller="plot_confusion_matrix")
     from sklearn.metrics import ConfusionMatrixDisplay
 
     y_true = _as_labels(y_true, "y_true")
@@ -144,5 +151,5 @@ def plot_confusion_matrix(
             tick.set_horizontalalignment("right")
             tick.set_rotation_mode("anchor")
     ax.set_title(title if title is not None else f"Confusion matrix ({_NORMALIZE[normalize]})")
-    save_figure(fig, path)
+    save_figure(fig, path, overwrite=overwrite, caller="plot_confusion_matrix")
     return fig

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from skkd.plotting._backend import pretty_name, require_matplotlib, resolve_axes, save_figure
+from skkd.plotting._backend import (
+    check_save_path, pretty_name, require_matplotlib, resolve_axes, save_figure,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -98,6 +100,7 @@ def plot_training_curves(
     ax=None,
     title: str | None = None,
     path: str | os.PathLike | None = None,
+    overwrite: bool = False,
 ) -> Figure:
     """Plot losses and scores per epoch from a fitted net's history.
 
@@ -121,7 +124,12 @@ def plot_training_curves(
     title : str, optional
         Figure title.
     path : str or path-like, optional
-        Save the figure there (PNG).
+        Save the figure there: PNG for ``.png`` or no suffix (``".png"`` is then
+        appended), else the format of the suffix (``.pdf``, ``.svg``...).
+        Missing folders are created.
+    overwrite : bool, default=False
+        Replace an existing file at ``path``; by default ``FileExistsError`` is
+        raised before anything is drawn.
 
     Returns
     -------
@@ -137,6 +145,7 @@ def plot_training_curves(
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     require_matplotlib("plot_training_curves")
+    path = check_save_path(path, overwrite=overwrite, caller="plot_training_curves")
     from matplotlib.ticker import MaxNLocator
 
     epochs = _epochs_of(history)
@@ -193,5 +202,5 @@ def plot_training_curves(
         panel.legend(fontsize="small")
     if title is not None:
         fig.suptitle(title)
-    save_figure(fig, path)
+    save_figure(fig, path, overwrite=overwrite, caller="plot_training_curves")
     return fig

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from skkd.plotting._backend import require_matplotlib, resolve_axes, save_figure
+from skkd.plotting._backend import check_save_path, require_matplotlib, resolve_axes, save_figure
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -80,6 +80,7 @@ def plot_gaf(
     ax=None,
     title: str | None = None,
     path: str | os.PathLike | None = None,
+    overwrite: bool = False,
 ) -> Figure:
     """Draw a Gramian Angular Field image under the raw window it encodes.
 
@@ -107,7 +108,12 @@ def plot_gaf(
     title : str, optional
         Figure title.
     path : str or path-like, optional
-        Save the figure there (PNG).
+        Save the figure there: PNG for ``.png`` or no suffix (``".png"`` is then
+        appended), else the format of the suffix (``.pdf``, ``.svg``...).
+        Missing folders are created.
+    overwrite : bool, default=False
+        Replace an existing file at ``path``; by default ``FileExistsError`` is
+        raised before anything is drawn.
 
     Returns
     -------
@@ -124,6 +130,7 @@ def plot_gaf(
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     require_matplotlib("plot_gaf")
+    path = check_save_path(path, overwrite=overwrite, caller="plot_gaf")
     sig = _raw_signal(signal)
     img = _one_image(image, "image", channel, square=True)
     side = img.shape[0]
@@ -157,7 +164,7 @@ def plot_gaf(
                  label="pixel value")
     if title is not None:
         fig.suptitle(title)
-    save_figure(fig, path)
+    save_figure(fig, path, overwrite=overwrite, caller="plot_gaf")
     return fig
 
 
@@ -175,6 +182,7 @@ def plot_log_mel(
     ax=None,
     title: str | None = None,
     path: str | os.PathLike | None = None,
+    overwrite: bool = False,
 ) -> Figure:
     """Draw a log-mel spectrogram under the waveform it was computed from.
 
@@ -205,7 +213,12 @@ def plot_log_mel(
     title : str, optional
         Figure title.
     path : str or path-like, optional
-        Save the figure there (PNG).
+        Save the figure there: PNG for ``.png`` or no suffix (``".png"`` is then
+        appended), else the format of the suffix (``.pdf``, ``.svg``...).
+        Missing folders are created.
+    overwrite : bool, default=False
+        Replace an existing file at ``path``; by default ``FileExistsError`` is
+        raised before anything is drawn.
 
     Returns
     -------
@@ -222,6 +235,7 @@ def plot_log_mel(
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     require_matplotlib("plot_log_mel")
+    path = check_save_path(path, overwrite=overwrite, caller="plot_log_mel")
     import librosa.display
 
     sig = _raw_signal(signal)
@@ -259,5 +273,5 @@ def plot_log_mel(
                  label="dB")
     if title is not None:
         fig.suptitle(title)
-    save_figure(fig, path)
+    save_figure(fig, path, overwrite=overwrite, caller="plot_log_mel")
     return fig

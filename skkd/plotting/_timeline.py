@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from skkd.plotting._backend import require_matplotlib, resolve_axes, save_figure
+from skkd.plotting._backend import check_save_path, require_matplotlib, resolve_axes, save_figure
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -123,6 +123,7 @@ def plot_opportune_timeline(
     ax=None,
     title: str | None = None,
     path: str | os.PathLike | None = None,
+    overwrite: bool = False,
 ) -> Figure:
     """Plot change scores, the windows chosen as opportune and the true transitions.
 
@@ -167,7 +168,12 @@ def plot_opportune_timeline(
     title : str, optional
         Figure title.
     path : str or path-like, optional
-        Save the figure there (PNG).
+        Save the figure there: PNG for ``.png`` or no suffix (``".png"`` is then
+        appended), else the format of the suffix (``.pdf``, ``.svg``...).
+        Missing folders are created.
+    overwrite : bool, default=False
+        Replace an existing file at ``path``; by default ``FileExistsError`` is
+        raised before anything is drawn.
 
     Returns
     -------
@@ -185,6 +191,7 @@ def plot_opportune_timeline(
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     require_matplotlib("plot_opportune_timeline")
+    path = check_save_path(path, overwrite=overwrite, caller="plot_opportune_timeline")
 
     t_sec, t_is_dt = _to_seconds(t, "t")
     if t_sec.ndim != 1 or t_sec.size == 0:
@@ -315,5 +322,5 @@ def plot_opportune_timeline(
                     fontsize="small", frameon=False)
     if title is not None:
         fig.suptitle(title)
-    save_figure(fig, path)
+    save_figure(fig, path, overwrite=overwrite, caller="plot_opportune_timeline")
     return fig
