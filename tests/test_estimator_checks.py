@@ -33,8 +33,8 @@ def _estimators():
 EXPECTED_FAILURES: dict[str, str] = {
     "check_do_not_raise_errors_in_init_or_set_params": (
         "__init__ takes **kwargs for skorch-style module__*/optimizer__* parameters; "
-        "the check passes a parameter literally named 'kwargs', which set_params "
-        "rejects because it has none of those prefixes"
+        "the check passes a parameter literally named 'kwargs', which __init__ rejects "
+        "(TypeError, as for any misspelled keyword) because it has none of those prefixes"
     ),
 }
 

@@ -25,6 +25,18 @@ from skkd.nets.losses import teacher_feedback_loss
 __all__ = ["FeedbackTeacher", "TeacherFeedback"]
 
 
+def _draw_loader_seeds(feature_names) -> None:
+    """Draw from torch's global RNG what the teacher's prediction used to draw.
+
+    Each DataLoader pass of :func:`teacher_outputs` (probabilities, fused and
+    per-modality embeddings) drew one seed before prediction forked the RNG;
+    drawing them here keeps seeded feedback fits bit-identical to earlier ones.
+    """
+    names = set(feature_names)
+    for _ in range(1 + ("fused" in names) + bool(names - {"fused"})):
+        torch.empty((), dtype=torch.int64).random_()
+
+
 @dataclass
 class FeedbackTeacher:
     """A teacher copy to refine: fitted on ``fit_rows``, re-scoring ``target_rows``."""
@@ -85,6 +97,7 @@ class TeacherFeedback(Callback):
             self._refine(item, student_logits)
             X_rows = _take(self.X_full, item.target_rows)
             lp, feats = teacher_outputs(item.teacher, X_rows, self.classes, item.feature_names)
+            _draw_loader_seeds(item.feature_names)
             if item.give_logits:
                 if log_proba is None:
                     log_proba = np.full((n, lp.shape[1]), np.nan, dtype=np.float32)

@@ -10,12 +10,22 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, validate_data
 
 from skkd._modalities import Modalities
 from skkd.utils import check_modalities
 
-__all__ = ["check_inputs", "resolve_student_inputs", "select_inputs", "unlabeled_mask"]
+__all__ = [
+    "check_class_labels",
+    "check_inputs",
+    "resolve_student_inputs",
+    "select_inputs",
+    "unlabeled_mask",
+]
+
+#: attribute where ``check_inputs`` keeps the window shape of each modality seen in fit
+_SHAPES = "_modality_shapes"
 
 
 def _check_modality_dict(X, *, name: str = "X", n_expected: int | None = None) -> Modalities:
@@ -35,7 +45,7 @@ def _check_modality_dict(X, *, name: str = "X", n_expected: int | None = None) -
             )
         if not np.isfinite(arr).all():
             raise ValueError(f"{name}[{key!r}] contains NaN or infinite values.")
-        out[key] = arr
+        out[key] = np.ascontiguousarray(arr)  # torch refuses negative strides
     lengths = {k: v.shape[0] for k, v in out.items()}
     if len(set(lengths.values())) != 1:
         raise ValueError(f"{name}: modalities have different numbers of windows {lengths}.")
@@ -47,12 +57,27 @@ def _check_modality_dict(X, *, name: str = "X", n_expected: int | None = None) -
     return Modalities(out)
 
 
+def _check_window_shapes(estimator, X: Modalities) -> None:
+    """Each modality of ``X`` must keep the window shape (channels, samples...) of fit."""
+    fitted = getattr(estimator, _SHAPES, {})
+    for key, arr in X.items():
+        if key in fitted and arr.shape[1:] != fitted[key]:
+            raise ValueError(
+                f"X[{key!r}] has windows of shape {arr.shape[1:]}, but "
+                f"{type(estimator).__name__} was fitted on windows of shape {fitted[key]} "
+                "(the window axis left out): a modality must keep its channels and "
+                "samples from fit."
+            )
+
+
 def check_inputs(estimator, X, y=None, *, reset: bool):
     """Validate ``X`` (and ``y``) and cast to float32.
 
     Tabular input goes through :func:`sklearn.utils.validation.validate_data`
     (recording ``n_features_in_``/``feature_names_in_`` when ``reset``); a dict
-    becomes :class:`~skkd.Modalities` of float32 arrays.
+    becomes :class:`~skkd.Modalities` of float32 arrays, each modality's window
+    shape recorded when ``reset`` and checked otherwise. Arrays come back
+    C-contiguous (a copy where needed; the caller's array is never written).
     """
     if sp.issparse(X):
         raise TypeError(
@@ -64,15 +89,44 @@ def check_inputs(estimator, X, y=None, *, reset: bool):
             f"{type(estimator).__name__} requires y to be passed, but the target y is None."
         )
     if isinstance(X, Mapping):
-        if y is None:
-            return _check_modality_dict(X)
-        y = np.asarray(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1-D (one label per window), got shape {y.shape}.")
-        return _check_modality_dict(X, n_expected=len(y)), y
+        if y is not None:
+            y = np.asarray(y)
+            if y.ndim != 1:
+                raise ValueError(f"y must be 1-D (one label per window), got shape {y.shape}.")
+        X = _check_modality_dict(X, n_expected=None if y is None else len(y))
+        if reset:
+            setattr(estimator, _SHAPES, {k: v.shape[1:] for k, v in X.items()})
+        else:
+            _check_window_shapes(estimator, X)
+        return X if y is None else (X, y)
+    if reset:
+        setattr(estimator, _SHAPES, {})
     if y is None:
-        return validate_data(estimator, X, reset=reset, dtype=np.float32)
-    return validate_data(estimator, X, y, reset=reset, dtype=np.float32)
+        return validate_data(estimator, X, reset=reset, dtype=np.float32, order="C")
+    return validate_data(estimator, X, y, reset=reset, dtype=np.float32, order="C")
+
+
+def check_class_labels(y, *, name: str = "y") -> None:
+    """Class labels: one type (``TypeError``) and at least 2 classes (``ValueError``).
+
+    >>> check_class_labels(np.array(["calm", "stress"]))
+    """
+    y = np.asarray(y)
+    if y.dtype == object:
+        is_str = np.array([isinstance(v, str) for v in y.ravel()])
+        if is_str.any() and not is_str.all():
+            flat = y.ravel()
+            raise TypeError(
+                f"{name} mixes string and non-string labels (e.g. {flat[is_str][0]!r} and "
+                f"{flat[~is_str][0]!r}); give every label one type, e.g. y.astype(str)."
+            )
+    check_classification_targets(y)
+    classes = np.unique(y).tolist()
+    if len(classes) < 2:
+        raise ValueError(
+            f"{name} has one class only ({classes[0]!r}); a classifier needs at least 2 "
+            "classes (in every cross-validation fold too)."
+        )
 
 
 def resolve_student_inputs(student_inputs, X) -> tuple[str, list]:
@@ -139,9 +193,14 @@ def resolve_student_inputs(student_inputs, X) -> tuple[str, list]:
 def select_inputs(estimator, X, kind: str, selection: Sequence, *, reset: bool):
     """The student's inputs from ``X``: a :class:`Modalities` or a float32 array.
 
-    At prediction (``reset=False``), a dict needs only the student's keys, a
-    DataFrame only the student's columns, and an array either all training
-    columns or exactly the student's columns.
+    At prediction (``reset=False``), a dict needs only the student's keys
+    (each with the window shape of fit) and a DataFrame only the student's
+    columns, selected by name in any order. An array has no names, so its
+    columns are taken by position: either all training columns (the student's
+    are selected) or exactly the student's columns, in ``student_inputs_``
+    order; any other width is a ``ValueError``. A DataFrame for an
+    array-fitted student (or an array for a DataFrame-fitted one) is a
+    ``TypeError``: positions and names cannot be matched.
     """
     if kind == "dict":
         if not isinstance(X, Mapping):
@@ -154,7 +213,10 @@ def select_inputs(estimator, X, kind: str, selection: Sequence, *, reset: bool):
             raise ValueError(
                 f"X lacks the student's modalities {missing}; it has {sorted(X.keys())}."
             )
-        return _check_modality_dict({k: X[k] for k in selection})
+        X = _check_modality_dict({k: X[k] for k in selection})
+        if not reset:
+            _check_window_shapes(estimator, X)
+        return X
     if kind == "frame":
         if not isinstance(X, pd.DataFrame):
             raise TypeError(
@@ -164,15 +226,27 @@ def select_inputs(estimator, X, kind: str, selection: Sequence, *, reset: bool):
         missing = [c for c in selection if c not in X.columns]
         if missing:
             raise ValueError(f"X lacks the student's columns {missing[:10]}.")
-        return check_array(X[list(selection)], dtype=np.float32)
+        return check_array(X[list(selection)], dtype=np.float32, order="C")
     # array
     if reset:
         return check_array(X, dtype=np.float32)[:, list(selection)]
-    X_arr = check_array(X, dtype=np.float32)
-    if X_arr.shape[1] == len(selection) and X_arr.shape[1] != estimator.n_features_in_:
-        return X_arr
-    X = validate_data(estimator, X, reset=False, dtype=np.float32)
-    return X[:, list(selection)]
+    if isinstance(X, pd.DataFrame):
+        raise TypeError(
+            "X is a DataFrame, but the student was fitted on an array, whose columns have "
+            "no names to match: pass an array with the training columns in order, or fit "
+            "the student on a DataFrame."
+        )
+    X = check_array(X, dtype=np.float32, order="C")
+    n_train, n_student = estimator.n_features_in_, len(selection)
+    if X.shape[1] == n_train:
+        return X[:, list(selection)]
+    if X.shape[1] == n_student:
+        return X
+    raise ValueError(
+        f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
+        f"{n_train} features as input (all training columns), or exactly the student's "
+        f"{n_student} columns {list(selection)} in that order."
+    )
 
 
 def unlabeled_mask(y) -> np.ndarray:

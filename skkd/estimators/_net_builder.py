@@ -1,20 +1,23 @@
 """Shared skorch wrapping: parameters, seeding, the net, batched module calls.
 
 Both estimators *build* a :class:`skorch.NeuralNetClassifier` in ``fit``
-(``net_``); neither subclasses skorch (DESIGN §4).
+(``net_``); neither subclasses skorch (DESIGN §4). Parameters are checked
+with scikit-learn's ``_parameter_constraints`` at the start of ``fit``.
 """
 
 from __future__ import annotations
 
 import copy
-import numbers
+import difflib
 from collections.abc import Mapping
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, EarlyStopping
@@ -28,7 +31,9 @@ from skkd.utils import resolve_device
 __all__ = ["NeuralClassifierBase", "softmax_probabilities"]
 
 #: prefixes of the extra keyword parameters forwarded to skorch
-KWARG_PREFIXES = ("module__", "optimizer__", "iterator_train__", "iterator_valid__")
+KWARG_PREFIXES = (
+    "module__", "optimizer__", "iterator_train__", "iterator_valid__", "callbacks__",
+)
 #: options of module="auto" (see skkd.nets.build_module)
 AUTO_MODULE_OPTIONS = (
     "width", "depth", "dropout", "kernel_size", "recurrent", "embedding_dim", "target_length",
@@ -66,16 +71,23 @@ class _SeededContext:
         return self._fork.__exit__(*exc)
 
 
-def _check_number(name, value, *, low=None, high=None, integer=False, low_open=False):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        what = "an int" if integer else "a number"
-        raise TypeError(f"{name} must be {what}, got {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        bound = f"> {low}" if low_open else f">= {low}"
-        raise ValueError(f"{name} must be {bound}, got {value!r}.")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}, got {value!r}.")
+def invalid_parameter(estimator, name: str, expected: str, value) -> InvalidParameterError:
+    """The error scikit-learn's constraints raise, for checks they cannot express."""
+    return InvalidParameterError(
+        f"The {name!r} parameter of {type(estimator).__name__} must be {expected}. "
+        f"Got {value!r} instead."
+    )
+
+
+# Intervals with an open end at None refuse inf as well as NaN.
+POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+POSITIVE_REAL = Interval(Real, 0, None, closed="neither")
+NON_NEGATIVE_REAL = Interval(Real, 0, None, closed="left")
+UNIT_INTERVAL = Interval(Real, 0, 1, closed="both")
+
+
+def _is_subclass(value, base: type) -> bool:
+    return isinstance(value, type) and issubclass(value, base)
 
 
 def module_forward(module: nn.Module, X_batch):
@@ -90,11 +102,39 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
 
     Subclasses define ``__init__`` (only storing parameters, plus ``**kwargs``
     with the prefixes ``module__``, ``optimizer__``, ``iterator_train__``,
-    ``iterator_valid__`` forwarded to skorch).
+    ``iterator_valid__``, ``callbacks__`` forwarded to skorch; any other name
+    is a ``TypeError``, as for any misspelled keyword argument).
     """
+
+    _parameter_constraints: dict = {
+        "module": "no_validation",  # 'auto', a module class or instance: _check_params
+        "max_epochs": [POSITIVE_INT],
+        "lr": [POSITIVE_REAL],
+        "batch_size": [POSITIVE_INT],
+        "optimizer": "no_validation",  # an Optimizer class: _check_params
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [POSITIVE_INT],
+        "callbacks": [None, list, tuple],
+        "device": [str, torch.device, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
 
     # -- parameters ---------------------------------------------------------
     def _set_kwargs(self, kwargs):
+        unknown = [k for k in kwargs if not k.startswith(KWARG_PREFIXES)]
+        if unknown:
+            names = self._get_param_names()
+            described = []
+            for key in unknown:
+                close = difflib.get_close_matches(key, names, n=1)
+                described.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword arguments "
+                f"{', '.join(described)}; extra keyword arguments must start with one of "
+                f"{list(KWARG_PREFIXES)}."
+            )
         for key, value in kwargs.items():
             setattr(self, key, value)
 
@@ -119,30 +159,24 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             super().set_params(**rest)
         return self
 
-    def _check_kwargs(self):
-        bad = [k for k in vars(self) if "__" in k and not k.startswith(KWARG_PREFIXES)
-               and not k.endswith("_")]
-        if bad:
-            raise TypeError(
-                f"{type(self).__name__} got unexpected parameters {bad}; extra "
-                f"parameters must start with one of {list(KWARG_PREFIXES)}."
+    def _check_params(self) -> None:
+        """What ``_parameter_constraints`` cannot say (run by ``fit`` after them)."""
+        if not (_is_subclass(self.module, nn.Module) or isinstance(self.module, nn.Module)
+                or (isinstance(self.module, str) and self.module == "auto")):
+            raise invalid_parameter(
+                self, "module", "'auto' or a torch.nn.Module subclass or instance", self.module
             )
-
-    def _check_common_params(self):
-        self._check_kwargs()
-        _check_number("max_epochs", self.max_epochs, low=1, integer=True)
-        _check_number("lr", self.lr, low=0, low_open=True)
-        _check_number("batch_size", self.batch_size, low=1, integer=True)
-        _check_number("validation_fraction", self.validation_fraction, low=0, high=1,
-                      low_open=True)
-        _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
-        if not isinstance(self.early_stopping, (bool, np.bool_)):
-            raise TypeError(f"early_stopping must be True or False, got {self.early_stopping!r}.")
-        if not (self.module == "auto" or isinstance(self.module, nn.Module)
-                or (isinstance(self.module, type) and issubclass(self.module, nn.Module))):
-            raise TypeError(
-                "module must be 'auto', a torch.nn.Module subclass or instance, got "
-                f"{self.module!r}."
+        if not _is_subclass(self.optimizer, torch.optim.Optimizer):
+            raise invalid_parameter(
+                self, "optimizer", "a torch.optim.Optimizer subclass", self.optimizer
+            )
+        if self.callbacks is not None and not all(
+            isinstance(c, Callback) or (isinstance(c, tuple) and len(c) == 2)
+            for c in self.callbacks
+        ):
+            raise invalid_parameter(
+                self, "callbacks", "None or a list of skorch callbacks or (name, callback) "
+                "pairs", self.callbacks,
             )
         if self.module == "auto":
             bad = [k for k in self._extra_kwargs() if k.startswith("module__")
@@ -152,19 +186,6 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
                     f"module='auto' accepts module__ options {list(AUTO_MODULE_OPTIONS)}; "
                     f"got {bad}."
                 )
-        if not (isinstance(self.optimizer, type) and issubclass(self.optimizer, torch.optim.Optimizer)):
-            raise TypeError(
-                f"optimizer must be a torch.optim.Optimizer class, got {self.optimizer!r}."
-            )
-        if self.callbacks is not None and not (
-            isinstance(self.callbacks, (list, tuple))
-            and all(isinstance(c, Callback) or (isinstance(c, tuple) and len(c) == 2)
-                    for c in self.callbacks)
-        ):
-            raise TypeError(
-                "callbacks must be None or a list of skorch callbacks (or (name, "
-                f"callback) pairs), got {self.callbacks!r}."
-            )
         resolve_device(self.device)
 
     # -- the net ------------------------------------------------------------
@@ -232,17 +253,23 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         )
 
     # -- prediction ---------------------------------------------------------
+    # torch's DataLoader draws a seed from the global RNG on every pass: prediction
+    # forks the RNG so that it leaves the caller's random state as it was.
+    def _net_proba(self, X) -> np.ndarray:
+        """skorch's ``predict_proba`` on prepared ``X``, as float64."""
+        with torch.random.fork_rng(devices=[]):
+            return self.net_.predict_proba(X).astype(np.float64)
+
     def _net_outputs(self, X, fn=None) -> list:
         """Run the fitted module batch-wise in eval mode (no grad); ``fn(module, Xb)``."""
         net = self.net_
         fn = fn or module_forward
         dataset = net.get_dataset(X)
-        iterator = net.get_iterator(dataset, training=False)
         module = net.module_
         module.eval()
         outputs = []
-        with torch.no_grad():
-            for batch in iterator:
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):
+            for batch in net.get_iterator(dataset, training=False):
                 Xb = to_tensor(batch[0], device=net.device)
                 outputs.append(fn(module, Xb))
         return outputs

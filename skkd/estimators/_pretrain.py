@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from skkd.estimators._inputs import check_inputs
-from skkd.estimators._net_builder import _check_number, _SeededContext, module_forward, seed_from
+from skkd.estimators._net_builder import (
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    UNIT_INTERVAL,
+    _SeededContext,
+    module_forward,
+    seed_from,
+)
 from skkd.nets import DINOHead, DINOLoss, build_module, ema_update_, make_views
 from skkd.nets._dino import resolve_augmentation
 from skkd.nets._wrapper import as_logits_and_embedding
@@ -109,6 +118,22 @@ class DINOPretrainer(TransformerMixin, BaseEstimator):
     (2, (40, 64))
     """
 
+    _parameter_constraints: dict = {
+        "max_epochs": [POSITIVE_INT],
+        "lr": [POSITIVE_REAL],
+        "batch_size": [Interval(Integral, 2, None, closed="left")],
+        "out_dim": [Interval(Integral, 2, None, closed="left")],
+        "teacher_temperature": [POSITIVE_REAL],
+        "student_temperature": [POSITIVE_REAL],
+        "center_momentum": [UNIT_INTERVAL],
+        "ema_momentum": [UNIT_INTERVAL],
+        "n_local_crops": [Interval(Integral, 0, None, closed="left")],
+        "augment": [str, callable, Mapping],  # names checked against X in fit
+        "device": [str, torch.device, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         *,
@@ -140,18 +165,7 @@ class DINOPretrainer(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self):
-        _check_number("max_epochs", self.max_epochs, low=1, integer=True)
-        _check_number("lr", self.lr, low=0, low_open=True)
-        _check_number("batch_size", self.batch_size, low=2, integer=True)
-        _check_number("out_dim", self.out_dim, low=2, integer=True)
-        _check_number("teacher_temperature", self.teacher_temperature, low=0, low_open=True)
-        _check_number("student_temperature", self.student_temperature, low=0, low_open=True)
-        _check_number("center_momentum", self.center_momentum, low=0, high=1)
-        _check_number("ema_momentum", self.ema_momentum, low=0, high=1)
-        _check_number("n_local_crops", self.n_local_crops, low=0, integer=True)
-        resolve_device(self.device)
-
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Pre-train the ``module="auto"`` network of ``X`` (labels, if any, are ignored).
 
@@ -164,7 +178,6 @@ class DINOPretrainer(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
         n = len(next(iter(X.values()))) if isinstance(X, Mapping) and len(X) else len(X)
         X = check_inputs(self, X, np.zeros(n), reset=True)[0]  # no labels: a dummy y
         with _SeededContext(seed_from(self.random_state), resolve_device(self.device)):
@@ -173,7 +186,7 @@ class DINOPretrainer(TransformerMixin, BaseEstimator):
 
     def _fit_module(self, module: nn.Module, X):
         """Pre-train ``module`` (in place) on validated float32 ``X``; sets the attributes."""
-        self._check_params()
+        self._validate_params()  # also an entry point of its own (TeacherClassifier)
         augmenter = resolve_augmentation(self.augment, X)
         device = resolve_device(self.device)
         seed = seed_from(self.random_state)

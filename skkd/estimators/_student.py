@@ -3,32 +3,40 @@
 from __future__ import annotations
 
 import copy
-import numbers
 from collections.abc import Mapping
+from contextlib import contextmanager
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import clone
+from sklearn.base import _fit_context, clone
 from sklearn.frozen import FrozenEstimator
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skkd._modalities import Modalities
 from skkd.estimators._feedback import FeedbackTeacher, TeacherFeedback
 from skkd.estimators._inputs import (
+    check_class_labels,
     check_inputs,
     resolve_student_inputs,
     select_inputs,
     unlabeled_mask,
 )
 from skkd.estimators._net_builder import (
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    UNIT_INTERVAL,
     NeuralClassifierBase,
-    _check_number,
     _SeededContext,
+    invalid_parameter,
     seed_from,
 )
+from skkd.estimators._teacher import TeacherClassifier
 from skkd.estimators._teacher_outputs import (
     _take,
     cross_fit_teacher_outputs,
@@ -74,6 +82,22 @@ def _scale(features: np.ndarray, scaling) -> np.ndarray:
     return ((features - mean) / std).astype(np.float32)
 
 
+@contextmanager
+def _tabular_teacher_hint(teacher, X):
+    """Turn a tabular teacher's failure on a dict ``X`` into an error naming ``teacher``."""
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        inner = teacher.estimator if isinstance(teacher, FrozenEstimator) else teacher
+        if not isinstance(X, Mapping) or isinstance(inner, (TeacherClassifier, Pipeline)):
+            raise
+        raise ValueError(
+            f"teacher {type(inner).__name__} failed on X, a dict of modalities: it needs "
+            "tabular input. Use a TeacherClassifier, or a Pipeline starting with "
+            f"skkd.compose.ModalityTransformer that turns modalities into features ({exc})"
+        ) from exc
+
+
 class DistilledStudentClassifier(NeuralClassifierBase):
     """A student network trained on some inputs, distilled from a teacher on all of them.
 
@@ -109,7 +133,12 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         The student's inputs: modality keys for a dict ``X``; column names or
         modality prefixes (``"eda"`` selects ``eda__*``) for a DataFrame;
         column indices or a boolean mask for an array. ``None``: all inputs
-        (model compression).
+        (model compression). At prediction a DataFrame's columns are selected
+        by name (any order); an array has no names, so it must have either all
+        training columns (the student's are selected) or exactly the student's
+        columns in ``student_inputs_`` order — other widths raise
+        ``ValueError``, and a DataFrame for an array-fitted student (or the
+        reverse) raises ``TypeError``. A modality must keep its window shape.
     module : "auto", nn.Module class or instance, default="auto"
         The student network (see :class:`TeacherClassifier`).
     temperature : float, default=2.0
@@ -183,6 +212,23 @@ class DistilledStudentClassifier(NeuralClassifierBase):
 
     _builds_module_itself = True
 
+    _parameter_constraints: dict = {
+        **NeuralClassifierBase._parameter_constraints,
+        "teacher": [HasMethods(["fit", "predict_proba"])],
+        "student_inputs": "no_validation",  # resolved against X in fit
+        "temperature": [POSITIVE_REAL],
+        "alpha": [UNIT_INTERVAL],
+        "feature_weights": [None, NON_NEGATIVE_REAL, Mapping],  # dict values: _check_params
+        "teacher_targets": [StrOptions({"cross_fit", "in_sample"})],
+        "teacher_cv": [Interval(Integral, 2, None, closed="left"), HasMethods(["split"])],
+        "feedback": ["boolean"],
+        "feedback_every": [POSITIVE_INT],
+        "feedback_steps": [POSITIVE_INT],
+        "feedback_weight": [NON_NEGATIVE_REAL],
+        "feedback_lr": [POSITIVE_REAL],
+        "semi_supervised": [StrOptions({"auto"}), "boolean"],
+    }
+
     def __init__(
         self,
         teacher,
@@ -241,45 +287,15 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         self._set_kwargs(kwargs)
 
     # -- validation ---------------------------------------------------------
-    def _check_params(self):
-        self._check_common_params()
-        if not (hasattr(self.teacher, "fit") and hasattr(self.teacher, "predict_proba")):
-            raise TypeError(
-                "teacher must be a classifier with fit and predict_proba, got "
-                f"{type(self.teacher).__name__}."
-            )
-        _check_number("temperature", self.temperature, low=0, low_open=True)
-        _check_number("alpha", self.alpha, low=0, high=1)
-        if self.teacher_targets not in ("cross_fit", "in_sample"):
-            raise ValueError(
-                "teacher_targets must be 'cross_fit' or 'in_sample', got "
-                f"{self.teacher_targets!r}."
-            )
-        if isinstance(self.teacher_cv, numbers.Integral) and not isinstance(self.teacher_cv, bool):
-            _check_number("teacher_cv", self.teacher_cv, low=2, integer=True)
-        elif not hasattr(self.teacher_cv, "split"):
-            raise TypeError(f"teacher_cv must be an int >= 2 or a CV splitter, got {self.teacher_cv!r}.")
+    def _check_params(self) -> None:
+        super()._check_params()
         fw = self.feature_weights
-        if fw is not None:
-            if isinstance(fw, Mapping):
-                if not fw:
-                    raise ValueError("feature_weights must not be an empty dict.")
-                for key, w in fw.items():
-                    if not isinstance(key, str):
-                        raise TypeError(f"feature_weights keys must be modality names, got {key!r}.")
-                    _check_number(f"feature_weights[{key!r}]", w, low=0)
-            else:
-                _check_number("feature_weights", fw, low=0)
-        if not isinstance(self.feedback, (bool, np.bool_)):
-            raise TypeError(f"feedback must be True or False, got {self.feedback!r}.")
-        _check_number("feedback_every", self.feedback_every, low=1, integer=True)
-        _check_number("feedback_steps", self.feedback_steps, low=1, integer=True)
-        _check_number("feedback_weight", self.feedback_weight, low=0)
-        _check_number("feedback_lr", self.feedback_lr, low=0, low_open=True)
-        if not (isinstance(self.semi_supervised, (bool, np.bool_))
-                or (isinstance(self.semi_supervised, str) and self.semi_supervised == "auto")):
-            raise ValueError(
-                f"semi_supervised must be 'auto', True or False, got {self.semi_supervised!r}."
+        if isinstance(fw, Mapping) and not (fw and all(
+            isinstance(k, str) and NON_NEGATIVE_REAL.is_satisfied_by(w) for k, w in fw.items()
+        )):
+            raise invalid_parameter(
+                self, "feature_weights", "None, a float in the range [0, inf) or a non-empty "
+                "dict {modality name: float in the range [0, inf)}", fw,
             )
 
     def _feature_spec(self) -> dict:
@@ -291,6 +307,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         return {"fused": float(fw)} if float(fw) > 0 else {}
 
     # -- fit ----------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)  # the teacher validates its own
     def fit(self, X, y, groups=None):
         """Fit the teacher, compute its targets, train the student.
 
@@ -327,7 +344,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         teacher_semi = handles_unlabeled(self.teacher)
         unlabeled = self._unlabeled(y, teacher_semi)
         labeled = ~unlabeled
-        check_classification_targets(y[labeled])
+        check_class_labels(y[labeled])
         self.n_unlabeled_ = int(unlabeled.sum())
         self._label_encoder = LabelEncoder().fit(y[labeled])
         self.classes_ = self._label_encoder.classes_
@@ -350,10 +367,14 @@ class DistilledStudentClassifier(NeuralClassifierBase):
             self.teacher_ = self.teacher
         else:
             teacher = _seed_unset_random_states(clone(self.teacher), seed)
-            self.teacher_ = fit_teacher(teacher, X_teacher, y, groups, labeled=teacher_rows)
+            with _tabular_teacher_hint(self.teacher, X_teacher):
+                self.teacher_ = fit_teacher(teacher, X_teacher, y, groups, labeled=teacher_rows)
         feature_names = tuple(features)
         self._check_feature_names(feature_names)
-        log_proba, feats = teacher_outputs(self.teacher_, X_teacher, self.classes_, feature_names)
+        with _tabular_teacher_hint(self.teacher, X_teacher):
+            log_proba, feats = teacher_outputs(
+                self.teacher_, X_teacher, self.classes_, feature_names
+            )
         # z-score the teacher embeddings so MSE is on the scale of the CE term
         self._feature_scaling = {k: _feature_scaling(v) for k, v in feats.items()}
         feats = {k: _scale(v, self._feature_scaling[k]) for k, v in feats.items()}
@@ -487,9 +508,8 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         return Modalities({ARRAY_KEY: Xs}) if self._input_kind != "dict" else Xs
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities from the student's inputs only."""
-        X = self._student_input(X)
-        return self.net_.predict_proba(X).astype(np.float64)
+        """Class probabilities from the student's inputs only (see ``student_inputs``)."""
+        return self._net_proba(self._student_input(X))
 
     def embed(self, X) -> np.ndarray:
         """The student's embedding (penultimate representation) of each window."""

@@ -6,13 +6,14 @@ import copy
 
 import numpy as np
 import torch
-from sklearn.base import clone
+from sklearn.base import _fit_context, clone
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skkd.estimators._inputs import check_inputs, unlabeled_mask
+from skkd.estimators._inputs import check_class_labels, check_inputs, unlabeled_mask
 from skkd.estimators._net_builder import NeuralClassifierBase, _SeededContext, seed_from
+from skkd.estimators._pretrain import DINOPretrainer
 from skkd.nets import DistillationLoss, build_module
 from skkd.nets._wrapper import as_logits_and_embedding
 from skkd.utils import resolve_device
@@ -74,7 +75,8 @@ class TeacherClassifier(NeuralClassifierBase):
         ``None`` (the default), ``-1`` is an ordinary class label.
     **kwargs
         ``module__*``, ``optimizer__*``, ``iterator_train__*``,
-        ``iterator_valid__*`` parameters forwarded to skorch.
+        ``iterator_valid__*``, ``callbacks__*`` parameters forwarded to skorch;
+        any other name raises ``TypeError``.
 
     Attributes
     ----------
@@ -107,6 +109,11 @@ class TeacherClassifier(NeuralClassifierBase):
     >>> clf.classes_.tolist(), len(clf.pretrain_history_), clf.n_unlabeled_
     ([0, 1], 2, 45)
     """
+
+    _parameter_constraints: dict = {
+        **NeuralClassifierBase._parameter_constraints,
+        "pretrain": [None, StrOptions({"dino"}), DINOPretrainer],
+    }
 
     def __init__(
         self,
@@ -157,6 +164,7 @@ class TeacherClassifier(NeuralClassifierBase):
             return copy.deepcopy(self.module)
         return self.module  # a class: skorch instantiates it with module__*
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, groups=None):
         """Train the network on windows ``X`` with labels ``y``.
 
@@ -172,7 +180,7 @@ class TeacherClassifier(NeuralClassifierBase):
         -------
         self
         """
-        self._check_common_params()
+        self._check_params()
         pretrainer = self._pretrainer()
         X, y = check_inputs(self, X, y, reset=True)
         if groups is not None and len(groups) != len(y):
@@ -184,7 +192,7 @@ class TeacherClassifier(NeuralClassifierBase):
                 "all windows are unlabeled (y == -1): fine-tuning after pre-training needs "
                 "labelled windows."
             )
-        check_classification_targets(y[labeled])
+        check_class_labels(y[labeled])
         self.n_unlabeled_ = int(unlabeled.sum())
         y_labeled = y[labeled]
         self._label_encoder = LabelEncoder().fit(y_labeled)
@@ -217,22 +225,15 @@ class TeacherClassifier(NeuralClassifierBase):
 
     def _pretrainer(self):
         """A fresh :class:`DINOPretrainer` for this fit, or ``None``."""
-        from skkd.estimators._pretrain import DINOPretrainer
-
         if self.pretrain is None:
             return None
         seed = seed_from(self.random_state)
-        if isinstance(self.pretrain, str) and self.pretrain == "dino":
+        if isinstance(self.pretrain, str):  # "dino"
             return DINOPretrainer(device=self.device, random_state=seed)
-        if isinstance(self.pretrain, DINOPretrainer):
-            pretrainer = clone(self.pretrain)
-            if pretrainer.random_state is None and seed is not None:
-                pretrainer.set_params(random_state=seed)
-            pretrainer._check_params()
-            return pretrainer
-        raise ValueError(
-            f"pretrain must be None, 'dino' or a DINOPretrainer, got {self.pretrain!r}."
-        )
+        pretrainer = clone(self.pretrain)
+        if pretrainer.random_state is None and seed is not None:
+            pretrainer.set_params(random_state=seed)
+        return pretrainer
 
     def _transform_input(self, X):
         check_is_fitted(self)
@@ -240,8 +241,7 @@ class TeacherClassifier(NeuralClassifierBase):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, columns in the order of ``classes_``."""
-        X = self._transform_input(X)
-        return self.net_.predict_proba(X).astype(np.float64)
+        return self._net_proba(self._transform_input(X))
 
     def decision_function_logits(self, X) -> np.ndarray:
         """Raw logits ``(n, n_classes)`` (before softmax)."""
