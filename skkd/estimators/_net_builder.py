@@ -17,7 +17,8 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, InvalidParameterError
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, EarlyStopping
@@ -119,6 +120,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         "device": [str, torch.device, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "class_weight": [None, StrOptions({"balanced"}), dict],
     }
 
     # -- parameters ---------------------------------------------------------
@@ -187,6 +189,25 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
                     f"got {bad}."
                 )
         resolve_device(self.device)
+
+    def _class_weight_kwargs(self, y_labeled) -> dict:
+        """``{"class_weights": [w_c]}`` for the loss (empty without ``class_weight``).
+
+        ``y_labeled`` are the labelled training windows' original labels; the
+        weights follow :func:`sklearn.utils.class_weight.compute_class_weight`
+        in the order of ``classes_``.
+        """
+        if self.class_weight is None:
+            return {}
+        try:
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y_labeled)
+        except ValueError as exc:
+            raise ValueError(f"class_weight={self.class_weight!r}: {exc}") from exc
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+            raise ValueError(
+                f"class_weight must give finite, non-negative weights; got {weights.tolist()}."
+            )
+        return {"class_weights": [float(w) for w in weights]}
 
     # -- the net ------------------------------------------------------------
     def _module_options(self) -> dict:

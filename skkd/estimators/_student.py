@@ -181,8 +181,9 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         ``pretrain``) is fitted on the labelled windows only, and so is each
         cross-fitting fold teacher (folds still split all windows, so every
         window's target comes from a teacher that did not see it).
-    max_epochs, lr, batch_size, optimizer, early_stopping, validation_fraction, n_iter_no_change, callbacks, device, random_state, verbose, **kwargs
-        As in :class:`TeacherClassifier`. ``random_state`` also seeds the
+    max_epochs, lr, batch_size, optimizer, early_stopping, validation_fraction, n_iter_no_change, callbacks, device, random_state, verbose, class_weight, **kwargs
+        As in :class:`TeacherClassifier` (``class_weight`` weighs the
+        cross-entropy term only; the teacher has its own). ``random_state`` also seeds the
         cross-fitting folds and any unset ``random_state`` of the teacher.
 
     Attributes
@@ -257,6 +258,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         device: str = "auto",
         random_state=None,
         verbose: int = 0,
+        class_weight=None,
         **kwargs,
     ):
         self.teacher = teacher
@@ -284,6 +286,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.class_weight = class_weight
         self._set_kwargs(kwargs)
 
     # -- validation ---------------------------------------------------------
@@ -423,6 +426,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
                 "student_dim": emb_dim,
                 "feature_dims": {k: v.shape[1] for k, v in feats.items()},
                 "feature_weights": features,
+                **self._class_weight_kwargs(y[labeled]),
             }
             extra = []
             if self.feedback:

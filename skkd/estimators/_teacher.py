@@ -73,6 +73,11 @@ class TeacherClassifier(NeuralClassifierBase):
         fine-tunes the same network (same encoder weights, new head) on the
         labelled windows only. ``classes_`` never contains ``-1``. With
         ``None`` (the default), ``-1`` is an ordinary class label.
+    class_weight : None, "balanced" or dict, default=None
+        Weights of the classes in the cross-entropy, as in scikit-learn
+        (``"balanced"``: ``n / (n_classes · n_c)`` from the labelled training
+        windows). With ``"balanced"`` the argmax of the probabilities is the
+        balanced decision rule that every row of a fair comparison uses.
     **kwargs
         ``module__*``, ``optimizer__*``, ``iterator_train__*``,
         ``iterator_valid__*``, ``callbacks__*`` parameters forwarded to skorch;
@@ -131,6 +136,7 @@ class TeacherClassifier(NeuralClassifierBase):
         random_state=None,
         verbose: int = 0,
         pretrain=None,
+        class_weight=None,
         **kwargs,
     ):
         self.module = module
@@ -146,6 +152,7 @@ class TeacherClassifier(NeuralClassifierBase):
         self.random_state = random_state
         self.verbose = verbose
         self.pretrain = pretrain
+        self.class_weight = class_weight
         self._set_kwargs(kwargs)
 
     @property
@@ -218,7 +225,8 @@ class TeacherClassifier(NeuralClassifierBase):
                 pretrainer._fit_module(module, X)
                 self.pretrain_history_ = list(pretrainer.history_)
             self.net_ = self._make_net(
-                module, DistillationLoss, {"alpha": 0.0}, valid, [], device
+                module, DistillationLoss,
+                {"alpha": 0.0, **self._class_weight_kwargs(y_labeled)}, valid, [], device
             )
             self.net_.fit(train_X, train_y)
         return self

@@ -35,14 +35,22 @@ __all__ = [
 ]
 
 
-def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def cross_entropy(
+    logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None = None
+) -> torch.Tensor:
     """Mean cross-entropy of ``logits`` ``(n, k)`` against integer labels ``y``.
+
+    ``weight`` (one per class, e.g. ``n / (k · n_c)`` for ``class_weight=
+    "balanced"``) weighs each window by its class; the mean is then taken
+    over the windows' weights, as in :func:`torch.nn.functional.cross_entropy`.
 
     >>> import torch
     >>> round(float(cross_entropy(torch.zeros(2, 2), torch.tensor([0, 1]))), 4)
     0.6931
     """
-    return F.cross_entropy(logits, y.long())
+    if weight is not None:
+        weight = weight.to(device=logits.device, dtype=logits.dtype)
+    return F.cross_entropy(logits, y.long(), weight=weight)
 
 
 def soft_target_loss(
@@ -167,6 +175,9 @@ class DistillationLoss(nn.Module):
         Size of the student's embedding (needed with feature matching).
     feature_dims, feature_weights : mapping of str to int / float, optional
         Teacher embedding sizes and weights; empty for no feature matching.
+    class_weights : sequence of float, optional
+        One weight per class for the CE term (``class_weight="balanced"`` in
+        the estimators); soft targets and feature matching are not weighted.
 
     Examples
     --------
@@ -184,8 +195,13 @@ class DistillationLoss(nn.Module):
         student_dim: int | None = None,
         feature_dims: Mapping[str, int] | None = None,
         feature_weights: Mapping[str, float] | None = None,
+        class_weights: Sequence[float] | None = None,
     ):
         super().__init__()
+        self.class_weights = (
+            None if class_weights is None
+            else torch.as_tensor(list(class_weights), dtype=torch.float32)
+        )
         self.alpha = float(alpha)
         self.temperature = float(temperature)
         feature_dims = dict(feature_dims or {})
@@ -198,9 +214,9 @@ class DistillationLoss(nn.Module):
 
     def forward(self, y_pred, y_true: torch.Tensor) -> torch.Tensor:
         if not isinstance(y_pred, (tuple, list)):
-            return cross_entropy(y_pred, y_true)
+            return cross_entropy(y_pred, y_true, self.class_weights)
         logits = y_pred[0]
-        ce = cross_entropy(logits, y_true)
+        ce = cross_entropy(logits, y_true, self.class_weights)
         if len(y_pred) <= 2:  # no teacher outputs (e.g. scoring new data)
             return ce
         teacher_logits = y_pred[2]
@@ -242,7 +258,8 @@ class SemiSupervisedDistillationLoss(DistillationLoss):
         labeled = y_true != UNLABELED
         # a batch without labels contributes a zero that stays in the graph, so that
         # backward() works even when no other term is active
-        ce = (cross_entropy(logits[labeled], y_true[labeled]) if bool(labeled.any())
+        ce = (cross_entropy(logits[labeled], y_true[labeled], self.class_weights)
+              if bool(labeled.any())
               else logits.sum() * 0.0)
         if not isinstance(y_pred, (tuple, list)) or len(y_pred) <= 2:
             return ce
