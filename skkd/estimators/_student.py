@@ -51,7 +51,7 @@ from skkd.nets import (
     SemiSupervisedDistillationLoss,
     build_module,
 )
-from skkd.nets.losses import UNLABELED
+from skkd.nets.losses import LOGIT_LOSSES, UNLABELED
 from skkd.nets._wrapper import ARRAY_KEY, TEACHER_FEATURE_PREFIX, TEACHER_LOGITS, as_logits_and_embedding
 from skkd.utils import resolve_device
 
@@ -146,6 +146,12 @@ class DistilledStudentClassifier(NeuralClassifierBase):
     alpha : float, default=0.5
         Weight of soft targets: ``(1 - alpha)·CE + alpha·T²·KL``; ``0`` trains
         the student on labels only (no distillation from soft targets).
+    logit_loss : {"hinton", "dkd", "dist"}, default="hinton"
+        The soft-target term: Hinton's ``T²·KL``; decoupled KD (Zhao et al.,
+        CVPR 2022: target and non-target classes weighed apart; with two
+        classes it equals Hinton's); or DIST (Huang et al., NeurIPS 2022:
+        Pearson correlation of class and window rankings, robust to a
+        teacher whose probabilities are on another scale).
     feature_weights : None, float or dict, default=None
         Feature matching: a float weighs the MSE to the teacher's fused
         embedding (EmotionKD); a dict ``{"ecg": 1.0, "eda": 0.5}`` weighs the
@@ -219,6 +225,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         "student_inputs": "no_validation",  # resolved against X in fit
         "temperature": [POSITIVE_REAL],
         "alpha": [UNIT_INTERVAL],
+        "logit_loss": [StrOptions(set(LOGIT_LOSSES))],
         "feature_weights": [None, NON_NEGATIVE_REAL, Mapping],  # dict values: _check_params
         "teacher_targets": [StrOptions({"cross_fit", "in_sample"})],
         "teacher_cv": [Interval(Integral, 2, None, closed="left"), HasMethods(["split"])],
@@ -238,6 +245,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         *,
         temperature: float = 2.0,
         alpha: float = 0.5,
+        logit_loss: str = "hinton",
         feature_weights=None,
         teacher_targets: str = "cross_fit",
         teacher_cv=5,
@@ -266,6 +274,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         self.module = module
         self.temperature = temperature
         self.alpha = alpha
+        self.logit_loss = logit_loss
         self.feature_weights = feature_weights
         self.teacher_targets = teacher_targets
         self.teacher_cv = teacher_cv
@@ -423,6 +432,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
             criterion_kwargs = {
                 "alpha": float(self.alpha),
                 "temperature": float(self.temperature),
+                "logit_loss": self.logit_loss,
                 "student_dim": emb_dim,
                 "feature_dims": {k: v.shape[1] for k, v in feats.items()},
                 "feature_weights": features,

@@ -30,6 +30,8 @@ __all__ = [
     "dino_teacher_probabilities",
     "FeatureMatchingLoss",
     "cross_entropy",
+    "decoupled_kd_loss",
+    "dist_loss",
     "soft_target_loss",
     "teacher_feedback_loss",
 ]
@@ -73,6 +75,85 @@ def soft_target_loss(
     log_p_teacher = F.log_softmax(teacher_logits / T, dim=-1)
     kl = F.kl_div(log_p_student, log_p_teacher, reduction="batchmean", log_target=True)
     return kl * T * T
+
+
+def decoupled_kd_loss(
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    target: torch.Tensor,
+    temperature: float = 1.0,
+    *,
+    tckd_weight: float = 1.0,
+    nckd_weight: float = 8.0,
+) -> torch.Tensor:
+    """Decoupled KD (Zhao et al., CVPR 2022): target-class and non-target-class KL.
+
+    ``T² · (α · KL(b_t ‖ b_s) + β · KL(p̃_t ‖ p̃_s))`` where ``b`` is the binary
+    distribution (target class, all others) and ``p̃`` the distribution over
+    the non-target classes only. Hinton's loss is this sum with ``β`` scaled
+    by ``1 − p_t(target)``; decoupling lets the "dark knowledge" among wrong
+    classes weigh more (``β > α``). With two classes the non-target term is
+    0 and DKD is ``α`` times Hinton's loss. ``target`` are class indices (the
+    label, or the teacher's argmax for an unlabeled window).
+
+    >>> import torch
+    >>> t = torch.tensor([[3.0, 1.0, 0.0]])
+    >>> float(decoupled_kd_loss(t, t, torch.tensor([0])))
+    0.0
+    """
+    T = float(temperature)
+    n_classes = student_logits.shape[-1]
+    gt = F.one_hot(target.long(), n_classes).to(student_logits.dtype)
+    p_s = F.softmax(student_logits / T, dim=-1)
+    p_t = F.softmax(teacher_logits / T, dim=-1)
+    eps = torch.finfo(p_s.dtype).tiny
+    b_s = torch.stack([(p_s * gt).sum(-1), (p_s * (1 - gt)).sum(-1)], dim=-1).clamp_min(eps)
+    b_t = torch.stack([(p_t * gt).sum(-1), (p_t * (1 - gt)).sum(-1)], dim=-1).clamp_min(eps)
+    tckd = (b_t * (b_t.log() - b_s.log())).sum(-1).mean()
+    if n_classes <= 2:
+        return float(tckd_weight) * tckd * T * T
+    mask = gt.bool()
+    log_ps_nt = F.log_softmax((student_logits / T).masked_fill(mask, -1e9), dim=-1)
+    log_pt_nt = F.log_softmax((teacher_logits / T).masked_fill(mask, -1e9), dim=-1)
+    p_t_nt = log_pt_nt.exp().masked_fill(mask, 0.0)
+    nckd = (p_t_nt * (log_pt_nt - log_ps_nt).masked_fill(mask, 0.0)).sum(-1).mean()
+    return (float(tckd_weight) * tckd + float(nckd_weight) * nckd) * T * T
+
+
+def _pearson_rows(a: torch.Tensor, b: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    a = a - a.mean(dim=-1, keepdim=True)
+    b = b - b.mean(dim=-1, keepdim=True)
+    return (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1) + eps)
+
+
+def dist_loss(
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    temperature: float = 1.0,
+    *,
+    inter_weight: float = 1.0,
+    intra_weight: float = 1.0,
+) -> torch.Tensor:
+    """DIST (Huang et al., NeurIPS 2022): match relations, not exact probabilities.
+
+    ``T² · (β · mean_i (1 − ρ(p_s[i, :], p_t[i, :])) + γ · mean_c (1 −
+    ρ(p_s[:, c], p_t[:, c])))`` with ``ρ`` the Pearson correlation: the
+    inter-class term asks each window's class ranking to agree with the
+    teacher's, the intra-class term asks each class's ranking of the windows
+    in a batch to agree. Unlike KL it tolerates a teacher whose probabilities
+    are on another scale (a calibrated linear model teaching a network).
+
+    >>> import torch
+    >>> t = torch.tensor([[2.0, 0.0], [0.0, 1.0], [1.0, 1.5]])
+    >>> round(float(dist_loss(2 * t, t)), 4) < 0.05
+    True
+    """
+    T = float(temperature)
+    p_s = F.softmax(student_logits / T, dim=-1)
+    p_t = F.softmax(teacher_logits / T, dim=-1)
+    inter = (1 - _pearson_rows(p_s, p_t)).mean()
+    intra = (1 - _pearson_rows(p_s.T, p_t.T)).mean() if len(p_s) > 1 else p_s.sum() * 0.0
+    return (float(inter_weight) * inter + float(intra_weight) * intra) * T * T
 
 
 def teacher_feedback_loss(
@@ -178,6 +259,10 @@ class DistillationLoss(nn.Module):
     class_weights : sequence of float, optional
         One weight per class for the CE term (``class_weight="balanced"`` in
         the estimators); soft targets and feature matching are not weighted.
+    logit_loss : {"hinton", "dkd", "dist"}, default="hinton"
+        The soft-target term: :func:`soft_target_loss`,
+        :func:`decoupled_kd_loss` (its target class is the label, or the
+        teacher's argmax for an unlabeled window) or :func:`dist_loss`.
 
     Examples
     --------
@@ -196,8 +281,14 @@ class DistillationLoss(nn.Module):
         feature_dims: Mapping[str, int] | None = None,
         feature_weights: Mapping[str, float] | None = None,
         class_weights: Sequence[float] | None = None,
+        logit_loss: str = "hinton",
     ):
         super().__init__()
+        if logit_loss not in LOGIT_LOSSES:
+            raise ValueError(
+                f"logit_loss must be one of {sorted(LOGIT_LOSSES)}, got {logit_loss!r}."
+            )
+        self.logit_loss = logit_loss
         self.class_weights = (
             None if class_weights is None
             else torch.as_tensor(list(class_weights), dtype=torch.float32)
@@ -222,13 +313,24 @@ class DistillationLoss(nn.Module):
         teacher_logits = y_pred[2]
         loss = (1.0 - self.alpha) * ce
         if self.alpha > 0:
-            loss = loss + self.alpha * soft_target_loss(
-                logits, teacher_logits, self.temperature
-            )
+            loss = loss + self.alpha * self.logit_term(logits, teacher_logits, y_true)
         if self.features is not None:
             feats = dict(zip(self.feature_names, y_pred[3:]))
             loss = loss + self.features(y_pred[1], feats)
         return loss
+
+    def logit_term(self, logits, teacher_logits, y_true) -> torch.Tensor:
+        """The soft-target term chosen by ``logit_loss`` (unweighted by ``alpha``)."""
+        if self.logit_loss == "dist":
+            return dist_loss(logits, teacher_logits, self.temperature)
+        if self.logit_loss == "dkd":
+            target = torch.where(y_true >= 0, y_true.long(), teacher_logits.argmax(dim=-1))
+            return decoupled_kd_loss(logits, teacher_logits, target, self.temperature)
+        return soft_target_loss(logits, teacher_logits, self.temperature)
+
+
+#: the soft-target terms DistillationLoss can use, by name
+LOGIT_LOSSES = ("hinton", "dkd", "dist")
 
 
 # -- semi-supervised distillation and DINO self-distillation ---------------------------------
@@ -265,7 +367,7 @@ class SemiSupervisedDistillationLoss(DistillationLoss):
             return ce
         loss = (1.0 - self.alpha) * ce
         if self.alpha > 0:
-            loss = loss + self.alpha * soft_target_loss(logits, y_pred[2], self.temperature)
+            loss = loss + self.alpha * self.logit_term(logits, y_pred[2], y_true)
         if self.features is not None:
             feats = dict(zip(self.feature_names, y_pred[3:]))
             loss = loss + self.features(y_pred[1], feats)
