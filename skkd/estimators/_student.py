@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from contextlib import contextmanager
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skkd._modalities import Modalities
+from skkd.estimators._augment import AUGMENTERS, synthetic_windows
 from skkd.estimators._feedback import FeedbackTeacher, TeacherFeedback
 from skkd.estimators._inputs import (
     check_class_labels,
@@ -173,6 +174,17 @@ class DistilledStudentClassifier(NeuralClassifierBase):
     feedback_every, feedback_steps : int, default=5, 20
     feedback_weight : float, default=0.1
     feedback_lr : float, default=1e-4
+    augment : None, "mixup" or "munge", default=None
+        Distil on more points than the training windows (model compression,
+        Bucilă et al., KDD 2006): ``augment_ratio · n`` synthetic windows are
+        made in the **teacher's** input space — ``"mixup"``: convex
+        combinations of two windows of the same class (arrays, DataFrames
+        and dicts); ``"munge"``: MUNGE's nearest-neighbour swaps with local
+        noise (feature tables) — labelled by ``teacher_`` (the teacher fitted
+        on all training windows), and the student learns their soft targets
+        (and embeddings) from its part of them, without cross-entropy.
+    augment_ratio : float, default=2.0
+        Synthetic windows per training window.
     semi_supervised : "auto", bool, default="auto"
         Whether windows labelled ``-1`` (scikit-learn's convention; the
         string ``"-1"`` too) are **unlabeled**. ``"auto"``: only when the
@@ -204,6 +216,8 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         are not counted).
     n_unlabeled_ : int
         Training windows used as unlabeled (``y == -1``).
+    n_augmented_ : int
+        Synthetic windows the student was trained on (``augment``).
 
     Examples
     --------
@@ -235,6 +249,8 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         "feedback_weight": [NON_NEGATIVE_REAL],
         "feedback_lr": [POSITIVE_REAL],
         "semi_supervised": [StrOptions({"auto"}), "boolean"],
+        "augment": [None, StrOptions(set(AUGMENTERS))],
+        "augment_ratio": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -255,6 +271,8 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         feedback_weight: float = 0.1,
         feedback_lr: float = 1e-4,
         semi_supervised="auto",
+        augment=None,
+        augment_ratio: float = 2.0,
         max_epochs: int = 30,
         lr: float = 1e-3,
         batch_size: int = 64,
@@ -284,6 +302,8 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         self.feedback_weight = feedback_weight
         self.feedback_lr = feedback_lr
         self.semi_supervised = semi_supervised
+        self.augment = augment
+        self.augment_ratio = augment_ratio
         self.max_epochs = max_epochs
         self.lr = lr
         self.batch_size = batch_size
@@ -367,6 +387,11 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         seed = seed_from(self.random_state)
         device = resolve_device(self.device)
         features = self._feature_spec()
+        if self.feedback and self.augment is not None:
+            raise ValueError(
+                "feedback=True cannot be combined with augment: the refined teacher "
+                "would have to relabel the synthetic windows; set augment=None."
+            )
         if self.feedback and neural_teacher(self.teacher)[1] is None:
             raise ValueError(
                 "feedback=True needs a neural teacher (TeacherClassifier or a Pipeline "
@@ -423,6 +448,16 @@ class DistilledStudentClassifier(NeuralClassifierBase):
                 )
             valid = (net_input[valid_rows], y_enc[valid_rows])
         train_input = net_input[train_rows] if self.early_stopping else net_input
+        train_y = y_enc[train_rows]
+        self.n_augmented_ = 0
+        if self.augment is not None:
+            synthetic = self._synthetic_input(
+                _take(X_teacher, train_rows), y_enc[train_rows], kind, feature_names, seed
+            )
+            self.n_augmented_ = len(synthetic[TEACHER_LOGITS])
+            train_input = Modalities({k: np.concatenate([train_input[k], synthetic[k]])
+                                      for k in train_input.keys()})
+            train_y = np.concatenate([train_y, np.full(self.n_augmented_, UNLABELED)])
 
         with _SeededContext(seed, device):
             student = self._build_student(X_student[train_rows] if self.early_stopping
@@ -453,10 +488,28 @@ class DistilledStudentClassifier(NeuralClassifierBase):
                     logits_key=TEACHER_LOGITS, feature_prefix=TEACHER_FEATURE_PREFIX,
                     feature_scaling=self._feature_scaling,
                 )))
-            criterion = SemiSupervisedDistillationLoss if self.n_unlabeled_ else DistillationLoss
+            criterion = (SemiSupervisedDistillationLoss if self.n_unlabeled_ or self.n_augmented_
+                         else DistillationLoss)
             self.net_ = self._make_net(module, criterion, criterion_kwargs, valid, extra, device)
-            self.net_.fit(train_input, y_enc[train_rows])
+            self.net_.fit(train_input, train_y)
         return self
+
+    def _synthetic_input(self, X_teacher, y_enc, kind, feature_names, seed) -> Modalities:
+        """Synthetic windows labelled by ``teacher_``: the student's part + teacher outputs.
+
+        They enter training as unlabeled windows (soft targets and feature
+        matching, no cross-entropy); see :mod:`skkd.estimators._augment`.
+        """
+        rng = np.random.RandomState(0 if seed is None else seed)
+        X_syn = synthetic_windows(self.augment, X_teacher, y_enc, self.augment_ratio, rng)
+        with _tabular_teacher_hint(self.teacher, X_syn):
+            log_proba, feats = teacher_outputs(self.teacher_, X_syn, self.classes_,
+                                               feature_names)
+        feats = {k: _scale(v, self._feature_scaling[k]) for k, v in feats.items()}
+        X_student = select_inputs(self, X_syn, kind, self.student_inputs_, reset=False)
+        base = {ARRAY_KEY: X_student} if kind != "dict" else dict(X_student)
+        return Modalities({**base, TEACHER_LOGITS: log_proba.astype(np.float32),
+                           **{TEACHER_FEATURE_PREFIX + k: v for k, v in feats.items()}})
 
     def _unlabeled(self, y, teacher_semi: bool) -> np.ndarray:
         """Mask of the unlabeled windows (``y == -1``) under ``semi_supervised``."""
