@@ -59,6 +59,7 @@ API_MODULES = [
     "skkd.estimators",
     "skkd.export",
     "skkd.baselines",
+    "skkd.decision",
     "skkd.model_selection",
     "skkd.plotting",
     "skkd.utils",

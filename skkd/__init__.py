@@ -5,7 +5,7 @@ and needs only what a wearable or a microphone gives at prediction time.
 
 Subpackages load on first use: ``skkd.datasets``, ``skkd.features``,
 ``skkd.compose``, ``skkd.opportune``, ``skkd.nets``, ``skkd.estimators``,
-``skkd.baselines``, ``skkd.model_selection``, ``skkd.plotting``.
+``skkd.baselines``, ``skkd.decision``, ``skkd.model_selection``, ``skkd.plotting``.
 
 >>> import skkd
 >>> isinstance(skkd.__version__, str)
@@ -23,7 +23,7 @@ from skkd._modalities import Modalities
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "baselines", "compose", "datasets", "estimators", "features", "model_selection",
+    "baselines", "compose", "datasets", "decision", "estimators", "features", "model_selection",
     "export", "nets", "opportune", "plotting", "utils",
 }
 _ESTIMATORS = {"TeacherClassifier", "DistilledStudentClassifier", "DINOPretrainer"}

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,8 @@ DOCS = REPO / "docs"
 #: one guide per experiment, each with examples on synthetic data that always run
 EXPERIMENT_PAGES = ["opportune", "cross_modal", "privileged_audio", "speech_emotion",
                     "semi_supervised"]
-PAGES = ["index", "getting_started", "data_model", "own_e4", "datasets", "baselines",
+PAGES = ["index", "getting_started", "data_model", "own_e4", "own_recordings", "datasets",
+         "baselines", "evaluation",
          *EXPERIMENT_PAGES, "export", "distributed", "api"]
 #: a module that does not exist: the build must note it, not fail on it
 MISSING_MODULE = "skkd._module_that_docs_tests_pretend_exists"
@@ -139,7 +141,8 @@ def test_examples_in_the_pages_run(built):
     ran = {doc: sum(int(n) for n in re.findall(r"^(\d+) tests in \d+ items", body, re.M))
            for doc, body in re.findall(r"^Document: (\w+)\n-+\n(.*?)(?=^Document: |\Z)",
                                        report, re.M | re.S)}
-    for page in ["getting_started", "data_model", "datasets", "baselines", *EXPERIMENT_PAGES]:
+    for page in ["getting_started", "data_model", "datasets", "baselines", "evaluation",
+                 *EXPERIMENT_PAGES]:
         assert ran.get(page, 0) > 0, f"no example of {page}.rst ran:\n{report}"
     if S02.is_dir():  # the E4 page's examples are guarded by this folder
         assert ran.get("own_e4", 0) > 0, f"own_e4.rst examples were skipped:\n{report}"
@@ -208,3 +211,142 @@ def test_every_real_api_module_made_it_into_the_build(built):
     listed, _, note = listing.partition(".. note::")
     for module in _load_conf().API_MODULES:
         assert f"   {module}\n" in listed, f"{module} was left out of the API reference: {note}"
+
+
+# --------------------------------------------------------------------------- the recipe
+RECIPE = DOCS / "own_recordings.rst"
+STRESS_PREDICT = REPO / ".." / "shared" / "data" / "stress-predict"
+
+
+def _recipe_script() -> str:
+    """The ``.. code-block:: python`` blocks of own_recordings.rst, in order, as one script."""
+    blocks = re.findall(r"^\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)",
+                        RECIPE.read_text(), re.M)
+    assert len(blocks) >= 4, "own_recordings.rst should hold its script in python blocks"
+    return "\n".join(textwrap.dedent(block) for block in blocks)
+
+
+def _e4_csv(path: Path, values, fs: float, start: float) -> None:
+    lines = [f"{start:.6f}", f"{fs:.6f}", *(f"{v:.6f}" for v in values)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _sample_as_stress_predict(root: Path) -> None:
+    """The built-in sample written out in Stress-Predict's layout under ``root``.
+
+    Raw_data/SXX/EDA.csv and TEMP.csv in the E4 format and the per-second label
+    file; the sample holds S02, S10 and S20, so the recipe's "new subject" S03
+    is a stand-in: S20's recording under another name.
+    """
+    from importlib import resources
+
+    import numpy as np
+    import pandas as pd
+
+    rows = []
+    source = resources.files("skkd.datasets") / "data" / "stress_predict_sample.npz"
+    with resources.as_file(source) as path, np.load(path) as npz:
+        for subject, stored in [("S02", "S02"), ("S10", "S10"), ("S20", "S20"), ("S03", "S20")]:
+            folder = root / "Raw_data" / subject
+            folder.mkdir(parents=True)
+            for name in ("eda", "temp"):
+                _e4_csv(folder / f"{name.upper()}.csv", npz[f"{stored}/{name}"],
+                        float(npz[f"{stored}/{name}_fs"]), float(npz[f"{stored}/{name}_start"]))
+            if subject == stored:
+                labels = npz[f"{stored}/labels"]
+                t = int(npz[f"{stored}/label_t0"]) + np.arange(len(labels))
+                rows.append(pd.DataFrame({"Participant": int(subject[1:]), "HR": 70.0,
+                                          "respr": 15.0, "Time(sec)": t[labels >= 0],
+                                          "Label": labels[labels >= 0]}))
+    (root / "Processed_data").mkdir()
+    pd.concat(rows).to_csv(root / "Processed_data" / "Improved_All_Combined_hr_rsp_binary.csv",
+                           index=False)
+
+
+def test_the_sample_written_as_e4_folders_reads_back(tmp_path):
+    """The stand-in the recipe test uses where ../shared/data is absent is sound."""
+    from skkd.datasets import load_e4_folder, load_stress_predict_sample
+
+    root = tmp_path / "stress-predict"
+    _sample_as_stress_predict(root)
+    sample = load_stress_predict_sample()
+    labels = root / "Processed_data" / "Improved_All_Combined_hr_rsp_binary.csv"
+    import pandas as pd
+
+    per_second = pd.read_csv(labels)
+    assert sorted(per_second["Participant"].unique()) == [2, 10, 20]
+    data = load_e4_folder(root / "Raw_data", signals=("eda", "temp"), subjects=["S02"])
+    s02 = sample.X.select(["eda"])[sample.groups == "S02"]
+    first = data.meta["t_start"].searchsorted(sample.meta["t_start"].iloc[0])
+    assert abs(data.meta["t_start"].iloc[first] - sample.meta["t_start"].iloc[0]) < 1
+    assert data.X["eda"].shape[1:] == s02["eda"].shape[1:]
+
+
+def test_own_recordings_recipe_runs_as_a_script(tmp_path):
+    """The recipe page, copied block by block into a script, runs end to end.
+
+    On the Stress-Predict folders of ../shared/data where present (the issue's
+    acceptance run), else on the built-in sample written out as E4 folders in
+    the same layout, so the page is checked on every machine.
+    """
+    work = tmp_path / "work"
+    work.mkdir()
+    if STRESS_PREDICT.is_dir():
+        (tmp_path / "shared").symlink_to((REPO / ".." / "shared").resolve())
+    else:
+        _sample_as_stress_predict(tmp_path / "shared" / "data" / "stress-predict")
+    script = work / "recipe.py"
+    script.write_text(_recipe_script())
+    (tmp_path / "tmp").mkdir()
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=work, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "TMPDIR": str(tmp_path / "tmp"), "PYTHONWARNINGS": "default"},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    out = result.stdout
+    assert "subject      start        end    label" in out  # the intervals table
+    assert "Modalities(n_windows=" in out and "eda=(1, 240), temp=(1, 240))" in out
+    for alpha in ("0.0", "0.5"):
+        assert f"student, alpha={alpha}: balanced accuracy per held-out subject [" in out
+    assert re.search(r"Modalities\(n_windows=\d+, eda=\(1, 240\)\) \d+ of \d+ windows predicted "
+                     r"stress, starting at minutes \[", out), out
+    assert "not writable" not in result.stderr  # torch's warning on read-only arrays
+    saved = list((tmp_path / "tmp").glob("skkd-recipe-*/stress_student.joblib"))
+    assert len(saved) == 1
+    assert list((tmp_path / "tmp").glob("skkd-recipe-*/feature-cache/joblib"))  # the cache
+
+
+def test_groups_reach_the_student_inside_a_pipeline_with_routing():
+    """What the recipe relies on: set_fit_request(groups=True) + cross_validate(params=...)."""
+    import numpy as np
+    import sklearn
+    from sklearn.model_selection import GroupKFold, cross_validate
+    from sklearn.pipeline import Pipeline
+
+    from skkd.compose import ModalityTransformer
+    from skkd.datasets import load_stress_predict_sample
+    from skkd.estimators import DistilledStudentClassifier, TeacherClassifier
+    from skkd.features import WindowStatistics
+
+    data = load_stress_predict_sample(step_s=60)
+    net = dict(max_epochs=2, module__width=8, random_state=0, device="cpu")
+
+    def model(request: bool):
+        student = DistilledStudentClassifier(TeacherClassifier(**net), student_inputs=["eda"],
+                                             teacher_cv=2, **net)
+        if request:
+            student.set_fit_request(groups=True)
+        features = ModalityTransformer({"eda": WindowStatistics(), "temp": WindowStatistics()},
+                                       output="dict")
+        return Pipeline([("features", features), ("student", student)])
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        scores = cross_validate(model(True), data.X, data.y, cv=GroupKFold(n_splits=3),
+                                params={"groups": data.groups}, error_score="raise")
+        assert len(scores["test_score"]) == 3
+        # groups arrive: one subject in every window makes cross-fitting by subject fail
+        one = np.full(len(data.y), "S02", dtype=object)
+        with pytest.raises(ValueError, match="needs at least 2 groups"):
+            model(True).fit(data.X, data.y, groups=one)
+        with pytest.raises(Exception, match="groups"):  # not requested: routing refuses it
+            model(False).fit(data.X, data.y, groups=data.groups)

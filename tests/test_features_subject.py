@@ -15,7 +15,23 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skkd.features import SubjectStandardScaler
 
 
-@parametrize_with_checks([SubjectStandardScaler(), SubjectStandardScaler(with_mean=False)])
+ORDER = ("the first K windows (or the windows so far) of each subject in the given order "
+         "calibrate it: row order and batches change the statistics by design")
+
+
+def _expected_failures(estimator):
+    if estimator.calibration in ("all", 0):
+        return {}
+    return {"check_methods_sample_order_invariance": ORDER,
+            "check_methods_subset_invariance": ORDER}
+
+
+@parametrize_with_checks(
+    [SubjectStandardScaler(), SubjectStandardScaler(with_mean=False),
+     SubjectStandardScaler(calibration="all"), SubjectStandardScaler(calibration="expanding"),
+     SubjectStandardScaler(calibration=0)],
+    expected_failed_checks=_expected_failures,
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -33,12 +49,13 @@ def _subjects(seed=0, n_subjects=6, n=40):
 
 def test_each_subject_is_standardised_by_its_own_rows():
     X, _, groups = _subjects()
-    Z = SubjectStandardScaler().fit_transform(X, groups=groups)
+    Z = SubjectStandardScaler(calibration="all").fit_transform(X, groups=groups)
     for g in np.unique(groups):
         np.testing.assert_allclose(Z[groups == g].mean(axis=0), 0, atol=1e-12)
         np.testing.assert_allclose(Z[groups == g].std(axis=0), 1, atol=1e-12)
     # a new subject at predict time: only its own unlabeled windows count
-    scaler = SubjectStandardScaler().fit(X[groups != "S05"], groups=groups[groups != "S05"])
+    scaler = SubjectStandardScaler(calibration="all").fit(X[groups != "S05"],
+                                                          groups=groups[groups != "S05"])
     new = X[groups == "S05"]
     np.testing.assert_allclose(scaler.transform(new), (new - new.mean(0)) / new.std(0))
 
@@ -60,6 +77,136 @@ def test_nan_and_small_subjects_fall_back_to_pooled_statistics():
     np.testing.assert_allclose(Z[2], (X[2] - scaler.mean_) / scaler.scale_)
     with pytest.raises(ValueError, match="groups must be 1-D"):
         scaler.transform(X, groups=groups[:3])
+
+
+def _held_out(calibration, change_after=None, seed=1):
+    """Fit on five subjects, transform the sixth (optionally with its later windows changed)."""
+    X, _, groups = _subjects(seed=seed)
+    train = groups != "S05"
+    scaler = SubjectStandardScaler(calibration=calibration).fit(X[train], groups=groups[train])
+    new = X[~train].copy()
+    if change_after is not None:
+        rng = np.random.default_rng(99)
+        new[change_after:] = rng.normal(scale=50, size=new[change_after:].shape) + 1e3
+    return scaler, new, scaler.transform(new, groups=groups[~train])
+
+
+@pytest.mark.parametrize("K", [1, 5, 10])
+def test_held_out_subject_is_calibrated_on_its_first_K_windows_only(K):
+    _, new, Z = _held_out(K)
+    _, changed, Zc = _held_out(K, change_after=K)
+    assert not np.array_equal(new[K:], changed[K:])
+    # nothing after the calibration period reaches any other row: bit-identical
+    np.testing.assert_array_equal(Z[:K], Zc[:K])
+    if K >= 2:
+        calib = new[:K]
+        np.testing.assert_allclose(Z, (new - calib.mean(0)) / calib.std(0), rtol=1e-12)
+        np.testing.assert_allclose(Zc, (changed - calib.mean(0)) / calib.std(0), rtol=1e-12)
+    else:  # one window is below min_windows=2: the pooled training statistics
+        scaler = _held_out(K)[0]
+        np.testing.assert_allclose(Z, (new - scaler.mean_) / scaler.scale_, rtol=1e-12)
+    # the transductive mode does read the later windows
+    assert not np.allclose(_held_out("all")[2][:K], _held_out("all", change_after=K)[2][:K])
+
+
+def test_default_calibration_is_ten_windows_and_K0_is_pooled():
+    assert SubjectStandardScaler().calibration == 10
+    scaler, new, Z = _held_out(0)
+    np.testing.assert_allclose(Z, (new - scaler.mean_) / scaler.scale_)
+    X, _, groups = _subjects(seed=1)
+    pooled = X[groups != "S05"]
+    np.testing.assert_allclose(scaler.mean_, pooled.mean(0))
+    np.testing.assert_allclose(scaler.scale_, pooled.std(0))
+    # a subject with fewer windows than K is calibrated on all of them
+    _, new, Z = _held_out(1000)
+    np.testing.assert_allclose(Z, (new - new.mean(0)) / new.std(0))
+
+
+def test_time_metadata_orders_the_windows():
+    X, _, groups = _subjects(n_subjects=3)
+    t = np.tile(np.arange(40.0), 3)
+    ordered = SubjectStandardScaler(calibration=7).fit_transform(X, groups=groups)
+    perm = np.random.default_rng(0).permutation(len(X))
+    shuffled = SubjectStandardScaler(calibration=7).fit_transform(
+        X[perm], groups=groups[perm], time=t[perm])
+    np.testing.assert_allclose(shuffled, ordered[perm], rtol=1e-12)
+    # without time, the given order decides: here, the shuffled first 7 rows
+    assert not np.allclose(
+        SubjectStandardScaler(calibration=7).fit_transform(X[perm], groups=groups[perm]),
+        ordered[perm])
+    with pytest.raises(ValueError, match="time must be 1-D"):
+        SubjectStandardScaler().fit(X).transform(X, time=t[:5])
+
+
+def test_expanding_uses_the_windows_so_far():
+    scaler, new, Z = _held_out("expanding")
+    np.testing.assert_allclose(Z[0], (new[0] - scaler.mean_) / scaler.scale_)  # one window
+    for i in range(1, len(new)):
+        past = new[: i + 1]
+        np.testing.assert_allclose(Z[i], (new[i] - past.mean(0)) / past.std(0), rtol=1e-9)
+    _, _, Zc = _held_out("expanding", change_after=15)
+    np.testing.assert_array_equal(Z[:15], Zc[:15])
+    assert not np.allclose(Z[15:], Zc[15:])
+
+
+def test_expanding_ignores_nan_and_stays_accurate_far_from_zero():
+    X = np.array([[np.nan, 1e9 + 1], [2.0, 1e9 + 3], [4.0, 1e9 + 5], [np.nan, 1e9 + 7]])
+    scaler = SubjectStandardScaler(calibration="expanding").fit(np.zeros((3, 2)) + [[0], [1], [2]])
+    Z = scaler.transform(X)
+    assert np.isnan(Z[0, 0]) and np.isnan(Z[3, 0])
+    np.testing.assert_allclose(Z[1, 0], (2.0 - scaler.mean_[0]) / scaler.scale_[0])  # 1 value
+    np.testing.assert_allclose(Z[2, 0], 1.0)
+    np.testing.assert_allclose(Z[1:, 1], [1.0, (1e9 + 5 - (1e9 + 3)) / np.std([1, 3, 5.0]),
+                                         (7 - 4) / np.std([1, 3, 5, 7.0])], rtol=1e-9)
+
+
+def test_mask_calibrates_on_flagged_windows():
+    scaler, new, _ = _held_out(10)
+    scaler.set_params(calibration="mask")
+    rest = np.zeros(len(new), bool)
+    rest[[3, 8, 9, 20]] = True
+    Z = scaler.transform(new, calibration_mask=rest)
+    calib = new[rest]
+    np.testing.assert_allclose(Z, (new - calib.mean(0)) / calib.std(0))
+    changed = new.copy()
+    changed[~rest] += 100.0
+    np.testing.assert_array_equal(scaler.transform(changed, calibration_mask=rest)[rest], Z[rest])
+    with pytest.raises(ValueError, match="needs calibration_mask"):
+        scaler.transform(new)
+    with pytest.raises(ValueError, match="booleans"):
+        scaler.transform(new, calibration_mask=rest.astype(int))
+    # other modes ignore a mask
+    np.testing.assert_array_equal(
+        SubjectStandardScaler().fit(new).transform(new, calibration_mask=rest),
+        SubjectStandardScaler().fit(new).transform(new))
+
+
+@pytest.mark.parametrize("bad", [-1, True, 2.5, "first", None])
+def test_bad_calibration_is_refused(bad):
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="calibration must be"):
+        SubjectStandardScaler(calibration=bad).fit(X)
+
+
+def test_time_and_mask_are_routed_in_a_pipeline():
+    X, y, groups = _subjects(n_subjects=4)
+    t = np.tile(np.arange(40.0)[::-1], 4)  # time runs backwards: the last rows calibrate
+    rest = np.tile(np.arange(40) >= 30, 4)
+    for calibration, extra in [(10, {"time": t}), ("mask", {"rest": rest})]:
+        with sklearn.config_context(enable_metadata_routing=True):
+            scaler = SubjectStandardScaler(calibration=calibration).set_fit_request(groups=True)
+            scaler.set_transform_request(groups=True, time=True, calibration_mask="rest")
+            pipe = Pipeline([("norm", scaler),
+                             ("clf", RandomForestClassifier(10, random_state=0))])
+            pipe.fit(X, y, groups=groups, **extra)
+            Z = pipe[0].transform(X, groups=groups, **{
+                "time": extra.get("time"), "calibration_mask": extra.get("rest")})
+            pred = pipe.predict(X, groups=groups, **extra)
+        last = np.tile(np.arange(40) >= 30, 4)
+        for g in np.unique(groups):
+            m, c = groups == g, (groups == g) & last
+            np.testing.assert_allclose(Z[m], (X[m] - X[c].mean(0)) / X[c].std(0))
+        np.testing.assert_array_equal(pred, pipe[-1].predict(Z))
 
 
 def _pipe(normalise):
