@@ -40,6 +40,8 @@ __all__ = [
     "results_folder",
     "score_row",
     "subject_zscore",
+    "normalisation_name",
+    "CALIBRATION_WINDOWS",
     "take",
     "window_statistics",
     "write_results",
@@ -92,11 +94,35 @@ def featurize(X: Mapping[str, np.ndarray], fs: Mapping[str, float]) -> dict[str,
     return tables
 
 
-def subject_zscore(F: pd.DataFrame, groups) -> pd.DataFrame:
-    """Z-score every column within each subject (label-free: no leakage under LOSO)."""
+#: windows of each subject that calibrate its normalisation (DESIGN §7)
+CALIBRATION_WINDOWS = 10
+
+
+def normalisation_name(calibration=CALIBRATION_WINDOWS) -> str:
+    """How :func:`subject_zscore` normalised, as table headers say it."""
+    if calibration == "all":
+        return "per subject, all its windows (transductive)"
+    if calibration == 0:
+        return "pooled over training subjects"
+    return f"per subject, calibrated on its first {calibration} windows"
+
+
+def subject_zscore(F: pd.DataFrame, groups, *, calibration=CALIBRATION_WINDOWS,
+                   time=None) -> pd.DataFrame:
+    """Z-score every column within each subject from its calibration windows.
+
+    By default each subject's statistics come from its first
+    :data:`CALIBRATION_WINDOWS` windows in time order (``time``, else row
+    order) and no label: what a deployed system knows after a short
+    calibration period, so the held-out subject's later windows are never read.
+    ``calibration="all"`` is the transductive variant; a row using it must
+    say so.
+    """
     from skkd.features import SubjectStandardScaler
 
-    values = SubjectStandardScaler().fit(F, groups=groups).transform(F, groups=groups)
+    scaler = SubjectStandardScaler(calibration=calibration)
+    extra = {} if time is None else {"time": np.asarray(time)}
+    values = scaler.fit(F, groups=groups).transform(F, groups=groups, **extra)
     return pd.DataFrame(np.asarray(values, dtype=np.float32), columns=F.columns, index=F.index)
 
 

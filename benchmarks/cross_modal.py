@@ -15,8 +15,9 @@ Data sets
     theta/alpha/beta band powers per channel) + GSR (EDA window statistics);
     (b) Stress-Predict (Empatica E4, 34 subjects, 60 s windows, target: stress
     task), privileged BVP + ACC + TEMP + GSR, window statistics of every
-    channel. Features are z-scored within each subject from its own unlabeled
-    windows (label-free, so valid under LOSO).
+    channel. Features are z-scored within each subject with the statistics of
+    its first 10 windows (a calibration period: no label, and none of the
+    held-out subject's later windows is read; DESIGN §7).
 Rows
     Teacher MLP on privileged + GSR inputs (late fusion of one encoder per
     modality); GSR-only student MLP without KD (``alpha=0``); with Hinton soft

@@ -9,7 +9,8 @@ Every model predicts with the balanced decision rule ``argmax_c p(c|x) / π_c``
 (``π`` = class shares of the training subjects), the Bayes rule for balanced
 accuracy, so that a model is not judged by how it trades the majority class
 against the minority (Stress-Predict is 1/3 stress). Features are z-scored
-within each subject from its own unlabeled windows (label-free; ``--no-subject-norm``
+within each subject with the statistics of its first 10 windows (a calibration
+period: no label, no later window of a held-out subject; ``--no-subject-norm``
 to skip).
 
 (a) ``make_affective_dataset`` with EEG (privileged, informative) and EDA
@@ -368,7 +369,7 @@ def part_b(quick: bool, seed: int, subject_norm: bool = True) -> list[dict]:
           f"{F.shape[1]} window statistics", flush=True)
     rows = run_models(dataset, models, F, y, groups, F.iloc[:1])
     show(rows, f"(b) Stress-Predict (E4), {len(np.unique(groups))} subjects, {len(y)} windows "
-         f"of 60 s; window statistics" + (", z-scored within each subject" if subject_norm
+         f"of 60 s; window statistics" + (", z-scored per subject on its first 10 windows" if subject_norm
                                           else "") + f"; {LOSO}")
     return rows
 

@@ -15,7 +15,8 @@ Stage 1 — opportune-moment detection
     the top 25 % of that subject's change scores are "opportune" (1). Labels
     use no stress label and no other subject.
     *Features*: mean/std/min/max/slope of every channel (log band powers for
-    EEG), z-scored within each subject from its own unlabeled windows.
+    EEG), z-scored within each subject with the statistics of its first 10
+    windows (calibration: no label, no later window of a held-out subject).
     *Rows*: teacher MLP on all signals (one per LOSO fold, then frozen);
     student MLP on EDA + TEMP distilled from it (soft targets, ``alpha=0.7``,
     ``T=3``, the frozen teacher's in-sample targets); the same student without
