@@ -70,7 +70,7 @@ def _check_window_shapes(estimator, X: Modalities) -> None:
             )
 
 
-def check_inputs(estimator, X, y=None, *, reset: bool):
+def check_inputs(estimator, X, y=None, *, reset: bool, allow_nan: bool = False):
     """Validate ``X`` (and ``y``) and cast to float32.
 
     Tabular input goes through :func:`sklearn.utils.validation.validate_data`
@@ -78,6 +78,9 @@ def check_inputs(estimator, X, y=None, *, reset: bool):
     becomes :class:`~skkd.Modalities` of float32 arrays, each modality's window
     shape recorded when ``reset`` and checked otherwise. Arrays come back
     C-contiguous (a copy where needed; the caller's array is never written).
+    ``allow_nan`` lets NaN through in a table (a student's teacher-only columns
+    may be missing where the teacher handles NaN; the student's own inputs are
+    checked by :func:`select_inputs`).
     """
     if sp.issparse(X):
         raise TypeError(
@@ -101,9 +104,12 @@ def check_inputs(estimator, X, y=None, *, reset: bool):
         return X if y is None else (X, y)
     if reset:
         setattr(estimator, _SHAPES, {})
+    finite = "allow-nan" if allow_nan else True
     if y is None:
-        return validate_data(estimator, X, reset=reset, dtype=np.float32, order="C")
-    return validate_data(estimator, X, y, reset=reset, dtype=np.float32, order="C")
+        return validate_data(estimator, X, reset=reset, dtype=np.float32, order="C",
+                             ensure_all_finite=finite)
+    return validate_data(estimator, X, y, reset=reset, dtype=np.float32, order="C",
+                         ensure_all_finite=finite)
 
 
 def check_class_labels(y, *, name: str = "y") -> None:
@@ -229,17 +235,19 @@ def select_inputs(estimator, X, kind: str, selection: Sequence, *, reset: bool):
         return check_array(X[list(selection)], dtype=np.float32, order="C")
     # array
     if reset:
-        return check_array(X, dtype=np.float32)[:, list(selection)]
+        chosen = check_array(X, dtype=np.float32, ensure_all_finite="allow-nan")
+        return check_array(chosen[:, list(selection)], dtype=np.float32, order="C")
     if isinstance(X, pd.DataFrame):
         raise TypeError(
             "X is a DataFrame, but the student was fitted on an array, whose columns have "
             "no names to match: pass an array with the training columns in order, or fit "
             "the student on a DataFrame."
         )
-    X = check_array(X, dtype=np.float32, order="C")
+    X = check_array(X, dtype=np.float32, order="C", ensure_all_finite="allow-nan")
     n_train, n_student = estimator.n_features_in_, len(selection)
     if X.shape[1] == n_train:
-        return X[:, list(selection)]
+        return check_array(X[:, list(selection)], dtype=np.float32, order="C")
+    X = check_array(X, dtype=np.float32, order="C")
     if X.shape[1] == n_student:
         return X
     raise ValueError(

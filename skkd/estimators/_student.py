@@ -359,7 +359,9 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         """
         self._check_params()
         X_raw = X
-        X_checked, y = check_inputs(self, X, y, reset=True)
+        # NaN may sit in teacher-only columns (a teacher that handles them); the
+        # student's own inputs are checked when they are selected
+        X_checked, y = check_inputs(self, X, y, reset=True, allow_nan=True)
         if groups is not None:
             groups = np.asarray(groups)
             if len(groups) != len(y):
