@@ -149,3 +149,15 @@ def test_loaders_read_read_only_files(data_home):
     recording = read_empatica_e4(data_home / "stress-predict" / "Raw_data" / "S02", ["eda"])
     values = recording["eda"].data
     assert values.size > 0 and values.flags.writeable  # the reader's own copy
+
+
+def test_no_torch_non_writable_warning(tabular):
+    """Batches are fresh arrays: torch never sees the caller's read-only buffer."""
+    import warnings
+
+    X, y, _ = tabular
+    Xr = _readonly(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        TeacherClassifier(max_epochs=1, random_state=0).fit(Xr, y).predict_proba(Xr)
+    assert not [w for w in caught if "not writable" in str(w.message)]
