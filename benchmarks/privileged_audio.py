@@ -121,7 +121,7 @@ def feature_transformer(image_size: int, n_mels: int, fs_audio: int) -> Modality
             "eda": gaf,
             "rsp": gaf,
             STUDENT_KEY: LogMelExtractor(sr=int(fs_audio), n_mels=n_mels, n_fft=1024,
-                                         hop_length=1024, precision="float32"),
+                                         hop_length=1024),
         },
         output="dict",
     )
