@@ -27,7 +27,12 @@ from sklearn.utils import get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["PerGroupClassifier", "make_rf_baseline", "make_svm_baseline"]
+__all__ = [
+    "PerGroupClassifier",
+    "make_minirocket_baseline",
+    "make_rf_baseline",
+    "make_svm_baseline",
+]
 
 
 def make_rf_baseline(
@@ -67,6 +72,49 @@ def make_svm_baseline(C: float = 1.0, *, random_state: int | None = 0) -> Pipeli
         ensemble=False,
     )
     return make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), svm)
+
+
+def make_minirocket_baseline(
+    num_kernels: int = 10_000,
+    *,
+    classifier: str = "ridge",
+    backend: str = "auto",
+    n_jobs: int = 1,
+    random_state: int | None = 0,
+) -> Pipeline:
+    """MiniRocket on raw windows ``(n, c, T)``, then a class-balanced linear classifier.
+
+    The time-series classifier users pick instead of hand-crafted features
+    (Dempster, Schmidt & Webb, KDD 2021):
+    :class:`~skkd.features.MiniRocketFeatures` (sktime's or aeon's transform,
+    ``pip install 'skkd[rocket]'``), then ``classifier="ridge"`` —
+    ``StandardScaler(with_mean=False)`` and ``RidgeClassifierCV`` over
+    ``alphas=logspace(-3, 3, 10)``, the paper's choice — or
+    ``classifier="logistic"`` — standardisation and ``LogisticRegression(C=0.1)``
+    (which gives ``predict_proba``) — both with ``class_weight="balanced"``.
+    Stack modalities of the same rate as channels first, e.g.
+    ``np.concatenate([X["eda"], X["temp"]], axis=1)``.
+
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(40, 2, 120)); y = np.arange(40) % 2
+    >>> make_minirocket_baseline(num_kernels=168).fit(X, y).predict(X[:3])  # doctest: +SKIP
+    array([0, 1, 0])
+    """
+    from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
+
+    from skkd.features._rocket import MiniRocketFeatures
+
+    rocket = MiniRocketFeatures(num_kernels, backend=backend, n_jobs=n_jobs,
+                                random_state=random_state)
+    if classifier == "ridge":
+        head = [StandardScaler(with_mean=False),
+                RidgeClassifierCV(alphas=np.logspace(-3, 3, 10), class_weight="balanced")]
+    elif classifier == "logistic":
+        head = [StandardScaler(),
+                LogisticRegression(C=0.1, class_weight="balanced", max_iter=2000)]
+    else:
+        raise ValueError(f"classifier must be 'ridge' or 'logistic', got {classifier!r}.")
+    return make_pipeline(rocket, *head)
 
 
 def _group_masks(values: np.ndarray):
