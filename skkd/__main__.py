@@ -3,8 +3,9 @@
 Subcommands
 -----------
 ``demo`` (the default)
-    The main job: a small knowledge-distillation benchmark table on the real
-    Stress-Predict sample shipped inside the package (or on ``--data-home``).
+    The main job: a knowledge-distillation comparison by subject on the window
+    features of all 34 labelled Stress-Predict subjects shipped inside the
+    package (or recomputed from ``--data-home``).
 ``datasets``
     One row per data set that can be loaded: windows, subjects, classes, modalities.
 ``benchmark NAME [ARGS...]``
@@ -46,7 +47,8 @@ Without a command, `python -m skkd` runs `demo`."""
 
 EPILOG = """\
 examples:
-  python -m skkd                        the demo table on the built-in real sample
+  python -m skkd                        the demo: KD compared on 34 real subjects
+  python -m skkd --quick                the same, fewer seeds and epochs (indicative only)
   python -m skkd datasets               the data sets that can be loaded here
   python -m skkd benchmark --help       the benchmark scripts, one line each
   python -m skkd benchmark kd_estimators --quick
@@ -123,22 +125,10 @@ def _datasets_text(table: pd.DataFrame, home: Path) -> str:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from skkd._demo import run_demo
+    from skkd._demo import main_job
 
-    table = run_demo(data_home=args.data_home, quick=not args.full,
-                     random_state=args.random_state, verbose=args.verbose)
-    shown = pd.DataFrame({
-        "model": table["model"],
-        "inputs": table["inputs"],
-        "macro-F1": [f"{m:.3f} ± {s:.3f}" for m, s in zip(table.macro_f1_mean, table.macro_f1_std)],
-        "bal. acc.": [f"{m:.3f} ± {s:.3f}" for m, s in
-                      zip(table.balanced_accuracy_mean, table.balanced_accuracy_std)],
-        "params": table["n_params"],
-        "latency 1 window [ms]": table["latency_ms"].round(2),
-        "wall [s]": table["wall_s"].round(1),
-    })
-    _print_table(shown, "skkd demo: " + table.attrs["title"])
-    return 0
+    return main_job(args.data_home, quick=args.quick, full=args.full,
+                    random_state=args.random_state, verbose=args.verbose)
 
 
 def _available_benchmarks() -> list[str]:
@@ -293,15 +283,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="skkd", description=DESCRIPTION, epilog=EPILOG, formatter_class=_formatter)
     sub = parser.add_subparsers(dest="command", title="commands")
 
-    demo = sub.add_parser("demo", help="KD benchmark table on the built-in real sample")
+    demo = sub.add_parser("demo", help="KD comparison on 34 Stress-Predict subjects (built in)")
     demo.add_argument("--data-home", default=None,
-                      help="run on the full Stress-Predict data in this folder")
-    demo.add_argument("--full", action="store_true", help="more epochs and repeats")
+                      help="recompute the features from the raw Stress-Predict data in this "
+                           "folder instead of using the built-in ones")
+    mode = demo.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true",
+                      help="2 seeds and 10 epochs instead of 5 and 20 (indicative only)")
+    mode.add_argument("--full", action="store_true",
+                      help="leave-one-subject-out (34 folds) instead of GroupKFold(5): "
+                           "about 7 times longer")
     demo.add_argument("--random-state", type=int, default=0,
-                      help="seed of the models and splits (default: 0)")
+                      help="first seed of the models (default: 0; the others follow it)")
     demo.add_argument("--verbose", type=int, default=0, metavar="LEVEL",
-                      help="0 (default): print the table only; 1 or more: also print "
-                           "training progress")
+                      help="training progress: 0 (default) a progress bar; 1 also one line "
+                           "per model, seed and fold; 2 also each network's epochs")
     demo.set_defaults(func=_cmd_demo)
 
     datasets = sub.add_parser("datasets", help="list the data sets that can be loaded")
@@ -330,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m skkd`` and the ``skkd`` console script."""
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
-    args = parser.parse_args(argv or ["demo"])
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["demo", *argv]  # `python -m skkd --quick` runs the demo with --quick
+    args = parser.parse_args(argv)
     return args.func(args)
 
 

@@ -1,8 +1,15 @@
-"""Build skkd's built-in Stress-Predict sample from the full data set.
+"""Build skkd's built-in Stress-Predict files from the full data set.
 
-Stores EDA and TEMP (float32), the per-second labels, the button-press tags and
-the questionnaire sums of three subjects in ``skkd/datasets/data/``, beside the
-data set's MIT licence. Run from the repository root::
+Writes, in ``skkd/datasets/data/`` beside the data set's MIT licence:
+
+- ``stress_predict_sample.npz``: EDA and TEMP (float32), the per-second
+  labels, the button-press tags and the questionnaire sums of three subjects
+  (``load_stress_predict_sample``);
+- ``stress_predict_features.npz``: window statistics of EDA, TEMP, BVP and ACC
+  (float32) of every 60 s window (hop 30 s) of all 34 labelled subjects, with
+  their labels, subjects and times (``load_stress_predict_features``).
+
+Run from the repository root::
 
     python tools/make_sample.py [--data-home ../shared/data]
 """
@@ -16,10 +23,18 @@ from pathlib import Path
 import numpy as np
 
 from skkd.datasets._e4 import read_empatica_e4
+from skkd.datasets._features_sample import (
+    FEATURE_SIGNALS,
+    FEATURES_FILE,
+    STEP_S,
+    WINDOW_S,
+    stress_predict_window_features,
+)
 from skkd.datasets._home import get_data_home
 from skkd.datasets._sample import LICENSE_FILE, SAMPLE_FILE, SAMPLE_SIGNALS, SAMPLE_SUBJECTS
 from skkd.datasets._stress_predict import (
     FOLDER,
+    load_stress_predict,
     LABELS_FILE,
     QUESTIONNAIRE_COLUMNS,
     QUESTIONNAIRES_FILE,
@@ -28,6 +43,25 @@ from skkd.datasets._stress_predict import (
 )
 
 OUT = Path(__file__).resolve().parents[1] / "skkd" / "datasets" / "data"
+
+
+def write_features(data_home) -> Path:
+    """Window statistics of all labelled subjects -> ``stress_predict_features.npz``."""
+    data = load_stress_predict(data_home, window_s=WINDOW_S, step_s=STEP_S,
+                               signals=FEATURE_SIGNALS)
+    table = stress_predict_window_features(data.X)
+    arrays = {
+        "X": table.to_numpy(np.float32),
+        "columns": np.asarray(table.columns, dtype=str),
+        "y": np.asarray(data.y, dtype=np.int8),
+        "groups": np.asarray(data.groups, dtype=str),
+        "t_start": data.meta["t_start"].to_numpy(np.float64),
+        "t_end": data.meta["t_end"].to_numpy(np.float64),
+        "stress_fraction": data.meta["stress_fraction"].to_numpy(np.float32),
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(OUT / FEATURES_FILE, **arrays)
+    return OUT / FEATURES_FILE
 
 
 def main() -> None:
@@ -57,6 +91,8 @@ def main() -> None:
     np.savez_compressed(OUT / SAMPLE_FILE, **arrays)
     shutil.copyfile(root / "LICENSE", OUT / LICENSE_FILE)
     print(f"wrote {OUT / SAMPLE_FILE} ({(OUT / SAMPLE_FILE).stat().st_size} bytes)")
+    features = write_features(args.data_home)
+    print(f"wrote {features} ({features.stat().st_size} bytes)")
 
 
 if __name__ == "__main__":

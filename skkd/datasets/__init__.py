@@ -5,7 +5,8 @@ Every loader (and ``make_affective_dataset``) returns a
 subject or speaker of each window, for subject-independent evaluation), ``meta``
 and ``DESCR``; ``window_signals`` cuts continuous signals into aligned windows.
 Real data are read from ``data_home`` (argument, else ``$SKKD_DATA``, else
-``../shared/data``); the Stress-Predict sample ships with the package.
+``../shared/data``); a Stress-Predict sample (raw EDA and TEMP of three subjects)
+and window features of all 34 labelled subjects ship with the package.
 
 >>> from skkd.datasets import load_stress_predict_sample
 >>> load_stress_predict_sample().X
@@ -15,7 +16,9 @@ Modalities(n_windows=327, eda=(1, 240), temp=(1, 240))
 from skkd.datasets._deap import load_deap
 from skkd.datasets._describe import describe_datasets
 from skkd.datasets._e4 import E4Recording, E4Signal, read_empatica_e4
+from skkd.datasets._e4_folder import load_e4_folder
 from skkd.datasets._emodb import load_emodb
+from skkd.datasets._features_sample import load_stress_predict_features
 from skkd.datasets._home import get_data_home
 from skkd.datasets._multi_source import load_multi_source_stress
 from skkd.datasets._sample import load_stress_predict_sample
@@ -31,9 +34,11 @@ __all__ = [
     "describe_datasets",
     "get_data_home",
     "load_deap",
+    "load_e4_folder",
     "load_emodb",
     "load_multi_source_stress",
     "load_stress_predict",
+    "load_stress_predict_features",
     "load_stress_predict_sample",
     "load_stressid_features",
     "load_wesad",
