@@ -278,3 +278,73 @@ def test_estimator_selector_with_a_frozen_classifier():
         EstimatorSelector(LogisticRegression()).fit(X)
     with pytest.raises(ValueError, match="selected no window"):
         EstimatorSelector(LogisticRegression()).fit(X, np.zeros(60, dtype=int) + (np.arange(60) == 0))
+
+
+def test_predict_refuses_windows_of_another_shape():
+    """Issue 12, item 8: a threshold learnt on 120-sample windows means nothing on 240-sample ones."""
+    X, _ = _windows_with_changes()  # (16, 2, 120)
+    sel = RuLSIFOpportuneSelector(quantile=0.5, **SMALL).fit(X)
+    assert sel.window_shape_ == (2, 120)
+    longer = np.random.default_rng(0).normal(size=(4, 2, 240))
+    both = r"X has windows of shape \(2, 240\).*fitted on windows of shape \(2, 120\)"
+    for method in (sel.predict, sel.score_samples, sel.decision_function):
+        with pytest.raises(ValueError, match=both):
+            method(longer)
+    with pytest.raises(ValueError, match=r"X has 3 features.*shape \(3, 120\).*shape \(2, 120\)"):
+        sel.predict(np.random.default_rng(0).normal(size=(4, 3, 120)))
+    with pytest.raises(ValueError, match=r"X is a dict of modalities.*fitted on an array"):
+        sel.predict({"eda": X})
+    assert sel.predict(X[:3]).shape == (3,)  # fewer windows of the same shape are fine
+    flat = RuLSIFOpportuneSelector(quantile=0.5, **SMALL).fit(X[:, 0])  # 2-D: one channel
+    assert flat.window_shape_ == (120,)
+    with pytest.raises(ValueError, match=r"X has 100 features.*\(100,\).*\(120,\)"):
+        flat.predict(X[:, 0, :100])
+
+
+def test_predict_refuses_a_modality_of_another_shape():
+    X, _ = _windows_with_changes()
+    M = Modalities(eda=X[:, :1], temp=X[:, 1:])
+    sel = RuLSIFOpportuneSelector(quantile=0.5, **SMALL).fit(M)
+    assert sel.window_shape_ == {"eda": (1, 120), "temp": (1, 120)}
+    assert not hasattr(sel, "n_features_in_")
+    twice_as_long = Modalities(eda=np.repeat(X[:, :1], 2, axis=2), temp=X[:, 1:])
+    with pytest.raises(ValueError, match=r"X\['eda'\] has windows of shape \(1, 240\), fitted on \(1, 120\)"):
+        sel.predict(twice_as_long)
+    with pytest.raises(ValueError, match=r"X is an array of windows.*fitted on a dict"):
+        sel.score_samples(X)
+    np.testing.assert_array_equal(sel.predict(M), sel.predict(dict(M)))
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: FixedIntervalSelector(every=2), lambda: RandomSelector(fraction=0.5, random_state=0)]
+)
+def test_baselines_refuse_windows_of_another_shape(make):
+    sel = make().fit(np.zeros((8, 2, 50)))
+    assert sel.window_shape_ == (2, 50)
+    with pytest.raises(ValueError, match=r"X has windows of shape \(2, 60\).*fitted on windows of shape \(2, 50\)"):
+        sel.predict(np.zeros((8, 2, 60)))
+    with pytest.raises(ValueError, match=r"X has 3 features.*\(3, 50\).*\(2, 50\)"):
+        sel.score_samples(np.zeros((8, 3, 50)))
+    assert sel.predict(np.zeros((6, 2, 50))).shape == (6,)
+    msel = make().fit(Modalities(eda=np.zeros((8, 1, 20)), bvp=np.zeros((8, 1, 320))))
+    with pytest.raises(ValueError, match=r"X\['bvp'\] has windows of shape \(1, 160\), fitted on \(1, 320\)"):
+        msel.predict(Modalities(eda=np.zeros((8, 1, 20)), bvp=np.zeros((8, 1, 160))))
+
+
+def test_read_only_windows_are_accepted_and_left_alone():
+    """pandas 3 and memmaps hand out read-only arrays: selectors never write into X."""
+    import pandas as pd
+
+    X, y = _windows_with_changes()
+    frozen = X.copy()
+    frozen.flags.writeable = False
+    sel = RuLSIFOpportuneSelector(quantile=0.5, **SMALL)
+    np.testing.assert_array_equal(sel.fit_predict(frozen), y)
+    np.testing.assert_array_equal(sel.predict(frozen), y)
+    X_res, y_res = sel.fit_resample(Modalities(eda=frozen[:, :1], temp=frozen[:, 1:]), y)
+    np.testing.assert_array_equal(y_res, y[y == 1])
+    df = pd.DataFrame(X[:, 0])
+    np.testing.assert_array_equal(RuLSIFOpportuneSelector(quantile=0.5, **SMALL).fit(df).predict(df), y)
+    for baseline in (FixedIntervalSelector(every=2), RandomSelector(fraction=0.5, random_state=0)):
+        assert baseline.fit(frozen).predict(frozen).sum() == 8
+    np.testing.assert_array_equal(frozen, X)

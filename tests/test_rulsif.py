@@ -12,6 +12,14 @@ from hypothesis import strategies as st
 from skkd.opportune import median_heuristic, relative_density_ratio, rulsif_change_scores
 from skkd.opportune._change_scores import _centre_choice
 from skkd.opportune._hankel import block_views, hankel_lag_table
+from skkd.opportune._rulsif import (
+    _normal_matrix,
+    fit_theta,
+    gaussian_kernel,
+    pe_divergence,
+    refit_nonneg,
+    squared_distances,
+)
 
 densratio = pytest.importorskip("densratio").densratio
 
@@ -67,6 +75,7 @@ def test_density_ratio_random_centres_reproducible():
         (dict(sigma=-1.0), "sigma"),
         (dict(ridge=[]), "ridge"),
         (dict(n_centers=0), "n_centers"),
+        (dict(nonneg="nnls"), "nonneg"),
     ],
 )
 def test_density_ratio_bad_parameters(kwargs, match):
@@ -107,17 +116,20 @@ def _hankel_samples(x, k):
 
 
 @pytest.mark.parametrize(
-    "sigma_factors, ridge", [(None, 0.1), ((0.5, 1.0, 2.0), (0.01, 0.1, 1.0))], ids=["fixed", "cv-grid"]
+    "sigma_factors, ridge", [((1.0,), 0.1), ((0.5, 1.0, 2.0), (0.01, 0.1, 1.0))], ids=["fixed", "cv-grid"]
 )
 def test_change_scores_match_densratio_per_point(sigma_factors, ridge):
+    """The raw kernel (clipped weights, any sigma grid) gives densratio's numbers at every point."""
     rng = np.random.default_rng(1)
     k, n = 5, 20
     x = np.cumsum(rng.normal(size=(2, 260)), axis=1)
     x[:, 130:] += 3.0
-    cs = rulsif_change_scores(x, k=k, n=n, alpha=ALPHA, sigma_factors=sigma_factors, ridge=ridge, chunk_size=64)
+    cs = rulsif_change_scores(
+        x, k=k, n=n, alpha=ALPHA, sigma_factors=sigma_factors, ridge=ridge, nonneg="clip", chunk_size=64
+    )
     H = _hankel_samples(x, k)
     med = median_heuristic(x, k=k, n=n)
-    sig = [med] if sigma_factors is None else [med * f for f in sigma_factors]
+    sig = [med * f for f in sigma_factors]
     lam = list(np.atleast_1d(ridge))
     for t in range(0, cs.score.size, 29):
         ref, test = H[t : t + n], H[t + n : t + 2 * n]
@@ -128,22 +140,26 @@ def test_change_scores_match_densratio_per_point(sigma_factors, ridge):
     assert cs.index[0] == n + (k - 1) // 2 and cs.index.size == 260 - 2 * n - k + 2
 
 
-def test_change_scores_with_sampled_centres_match_single_fits():
+@pytest.mark.parametrize("nonneg", ["clip", "refit"])
+def test_change_scores_with_sampled_centres_match_single_fits(nonneg):
     """n > n_centers: the batch draws per-point centres; each point equals a single RuLSIF fit."""
     rng = np.random.default_rng(2)
     k, n, b, seed = 3, 12, 5, 7
     x = rng.normal(size=(1, 80))
-    cs = rulsif_change_scores(x, k=k, n=n, n_centers=b, sigma=1.5, ridge=0.2, random_state=seed, chunk_size=10_000)
+    cs = rulsif_change_scores(
+        x, k=k, n=n, n_centers=b, sigma=1.5, ridge=0.2, random_state=seed, chunk_size=10_000, nonneg=nonneg
+    )
     P = cs.score.size
     draws = np.random.default_rng(seed)
     cols_f, cols_b = _centre_choice(draws, P, n, b), _centre_choice(draws, P, n, b)
     H = _hankel_samples(x, k)
     for t in (0, P // 2, P - 1):
         ref, test = H[t : t + n], H[t + n : t + 2 * n]
-        f = relative_density_ratio(ref, test, alpha=ALPHA, sigma=1.5, ridge=0.2, centers=ref[cols_f[t]])
-        g = relative_density_ratio(test, ref, alpha=ALPHA, sigma=1.5, ridge=0.2, centers=test[cols_b[t]])
+        kw = dict(alpha=ALPHA, sigma=1.5, ridge=0.2, nonneg=nonneg)
+        f = relative_density_ratio(ref, test, centers=ref[cols_f[t]], **kw)
+        g = relative_density_ratio(test, ref, centers=test[cols_b[t]], **kw)
         assert cs.score[t] == pytest.approx(f.alpha_pe + g.alpha_pe, rel=1e-9, abs=1e-12)
-    again = rulsif_change_scores(x, k=k, n=n, n_centers=b, sigma=1.5, ridge=0.2, random_state=seed)
+    again = rulsif_change_scores(x, k=k, n=n, n_centers=b, sigma=1.5, ridge=0.2, random_state=seed, nonneg=nonneg)
     np.testing.assert_array_equal(cs.score, again.score)
 
 
@@ -177,6 +193,7 @@ def test_change_score_peaks_at_a_level_shift():
         (dict(sigma=1.0, sigma_factors=(1, 2)), "sigma_factors"),
         (dict(n=1, ridge=(0.1, 1.0)), "n >= 2"),
         (dict(chunk_size=0), "chunk_size"),
+        (dict(nonneg="nnls"), "nonneg"),
     ],
 )
 def test_change_scores_bad_parameters(kwargs, match):
@@ -213,6 +230,8 @@ def test_random_series_give_finite_scores_or_clear_errors(k, n, channels, extra,
         assert "constant" in str(exc)
         return
     assert cs.score.shape == (extra + 1,) and np.isfinite(cs.score).all()
+    # the documented range of the default estimate: [-1, 1/alpha - 1] (alpha=0.1)
+    assert cs.score.min() >= -1.0 - 1e-9 and cs.score.max() <= 9.0 + 1e-9
 
 
 @settings(max_examples=15, deadline=None)
@@ -247,3 +266,128 @@ def test_median_heuristic_scales_with_the_signal():
     b = median_heuristic(10 * x, k=4, n=10, standardize=False)
     assert b == pytest.approx(10 * a)
     assert median_heuristic(10 * x, k=4, n=10) == pytest.approx(median_heuristic(x, k=4, n=10))
+
+
+# --- non-negative weights: 'refit' (default of the change scores) vs densratio's 'clip' ---------
+
+
+def _kernel_batch(seed, B, n, d, width):
+    """A batch of RuLSIF problems: numerator x, denominator y (shifted, wider), centres = x."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(B, n, d))
+    y = 1.5 * rng.normal(size=(B, n, d)) + 0.5
+    sigma = width * np.sqrt(d)
+    return gaussian_kernel(squared_distances(x, x), sigma), gaussian_kernel(squared_distances(y, x), sigma)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    n=st.integers(3, 30),
+    d=st.integers(1, 20),
+    width=st.floats(0.3, 5.0),  # wide kernels make the kernel matrix ill-conditioned
+    ridge=st.sampled_from([1e-4, 1e-2, 0.1, 1.0]),
+)
+def test_refit_weights_are_nonnegative_and_optimal_on_their_support(seed, n, d, width, ridge):
+    phi_x, phi_y = _kernel_batch(seed, 4, n, d, width)
+    theta = fit_theta(phi_x, phi_y, ALPHA, ridge, "refit")
+    A = _normal_matrix(phi_x, phi_y, ALPHA) + ridge * np.eye(n)
+    h = phi_x.mean(axis=1)
+    assert (theta >= 0).all()
+    grad = np.einsum("bij,bj->bi", A, theta) - h
+    scale = 1e-7 * (1.0 + np.abs(h).max() + np.abs(theta).max())
+    assert np.abs(grad[theta > 0]).max(initial=0.0) <= scale  # the exact minimiser on its support
+    objective = 0.5 * np.einsum("bi,bij,bj->b", theta, A, theta) - np.einsum("bi,bi->b", h, theta)
+    assert (objective <= scale).all()  # never worse than theta = 0
+    pe = pe_divergence(phi_x, phi_y, theta, ALPHA)
+    assert (pe >= -0.5 - 1e-9).all() and (pe <= 0.5 / ALPHA - 0.5 + 1e-9).all()
+    # where clipping removes nothing, refit and clip agree exactly
+    unconstrained = np.linalg.solve(A, h[..., None])[..., 0]
+    clean = (unconstrained >= 0).all(axis=1)
+    np.testing.assert_array_equal(theta[clean], fit_theta(phi_x, phi_y, ALPHA, ridge, "clip")[clean])
+
+
+def test_refit_nonneg_leaves_its_input_alone():
+    phi_x, phi_y = _kernel_batch(0, 3, 20, 10, 3.0)
+    A = _normal_matrix(phi_x, phi_y, ALPHA) + 0.01 * np.eye(20)
+    h = phi_x.mean(axis=1)
+    theta = np.linalg.solve(A, h[..., None])[..., 0]
+    assert (theta < 0).any()
+    for arr in (A, h, theta):
+        arr.flags.writeable = False
+    before = theta.copy()
+    out = refit_nonneg(A, h, theta)
+    np.testing.assert_array_equal(theta, before)
+    assert (out >= 0).all() and out is not theta
+
+
+def _issue_window():
+    """Window 0 of issue 12's example: a 3-sigma level shift halfway through 120 samples."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 2, 120))
+    X[::3, :, 60:] += 3.0
+    return X[0]
+
+
+def test_clipped_weights_can_drive_pe_far_below_zero_refit_cannot():
+    """The cause of issue 12: a wide median kernel, clipping a ridge solution with cancelling weights."""
+    x = _issue_window()
+    k, n, t = 10, 50, 5
+    H = _hankel_samples(x, k)
+    ref, test = H[t : t + n], H[t + n : t + 2 * n]
+    sigma = median_heuristic(x, k=k, n=n)
+    kw = dict(alpha=ALPHA, sigma=sigma, ridge=0.1, centers=ref)
+    clipped = relative_density_ratio(ref, test, nonneg="clip", **kw)
+    refit = relative_density_ratio(ref, test, nonneg="refit", **kw)
+    ref_fit, _ = _reference(ref, test, [sigma], [0.1], 100)
+    assert clipped.alpha_pe == pytest.approx(ref_fit.alpha_PE, rel=1e-6)  # densratio gives the same
+    assert clipped.alpha_pe < -5.0
+    assert 0.0 < refit.alpha_pe <= 0.5 / ALPHA - 0.5
+    assert (refit.theta >= 0).all() and (refit.ratio(test) >= 0).all()
+
+
+def test_default_change_scores_are_refit_at_half_the_median():
+    x = _issue_window()
+    default = rulsif_change_scores(x)
+    explicit = rulsif_change_scores(x, sigma_factors=(0.5,), nonneg="refit")
+    np.testing.assert_array_equal(default.score, explicit.score)
+    np.testing.assert_allclose(default.sigma, 0.5 * median_heuristic(x))
+    old = rulsif_change_scores(x, sigma_factors=(1.0,), nonneg="clip")
+    assert old.score.max() < -5.0 < 5.0 < default.score.max()
+
+
+def test_cross_validated_refit_keeps_densratios_choice_and_stays_in_range():
+    x = _issue_window()
+    grid = dict(k=5, n=20, sigma_factors=(0.25, 0.5, 1.0, 2.0), ridge=(1e-3, 0.1, 1.0))
+    clip = rulsif_change_scores(x, nonneg="clip", **grid)
+    refit = rulsif_change_scores(x, **grid)
+    np.testing.assert_array_equal(refit.sigma, clip.sigma)  # the leave-one-out score is densratio's
+    np.testing.assert_array_equal(refit.ridge, clip.ridge)
+    assert refit.score.min() >= -1.0 and refit.score.max() <= 1 / ALPHA - 1
+
+
+def test_cross_validated_refit_equals_a_refit_at_the_chosen_sigma_and_ridge():
+    x = _issue_window()
+    k, n = 5, 20
+    cs = rulsif_change_scores(x, k=k, n=n, sigma_factors=(0.25, 0.5, 1.0), ridge=(1e-3, 0.1), symmetric=False)
+    assert np.unique(cs.sigma).size > 1  # the choice varies along the series
+    H = _hankel_samples(x, k)
+    for t in range(0, cs.score.size, 7):
+        ref, test = H[t : t + n], H[t + n : t + 2 * n]
+        fit = relative_density_ratio(
+            ref, test, alpha=ALPHA, sigma=cs.sigma[t], ridge=cs.ridge[t], centers=ref, nonneg="refit"
+        )
+        assert cs.score[t] == pytest.approx(fit.alpha_pe, rel=1e-9, abs=1e-12)
+
+
+def test_read_only_inputs_are_accepted_and_left_alone():
+    x = np.random.default_rng(6).normal(size=(2, 150))
+    x[:, 75:] += 2.0
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    expected = rulsif_change_scores(x, k=4, n=15).score
+    np.testing.assert_array_equal(rulsif_change_scores(frozen, k=4, n=15).score, expected)
+    assert median_heuristic(frozen, k=4, n=15) == median_heuristic(x, k=4, n=15)
+    fit = relative_density_ratio(frozen.T[:60], frozen.T[60:], nonneg="refit")
+    assert np.isfinite(fit.alpha_pe)
+    np.testing.assert_array_equal(frozen, x)

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils import _safe_indexing
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from skkd._modalities import Modalities
 from skkd.opportune._signals import n_windows_of
@@ -29,6 +29,11 @@ class BaseSelector(OutlierMixin, BaseEstimator):
 
     An empty selection raises ``ValueError``: nothing is silently returned
     empty, and a pipeline under ``cross_validate`` reports the fold as failed.
+    ``fit`` records the shape of a window (``window_shape_``: ``(channels,
+    samples)``, ``(samples,)`` for 2-D ``X``, or one shape a modality for a
+    dict), and ``predict``/``score_samples`` refuse windows of another shape
+    with a ``ValueError`` naming both: a score or a position learnt on 60-s
+    windows means something else on 30-s windows.
 
     Subclasses implement ``_fit_mask(X, y) -> bool array`` (fit, then the mask
     of the training windows) and ``_predict_mask(X) -> bool array``.
@@ -38,14 +43,59 @@ class BaseSelector(OutlierMixin, BaseEstimator):
     _reads_values = True
 
     def _check_X(self, X, *, reset: bool):
-        """Validate X; arrays go through sklearn's ``validate_data``."""
+        """Validate X; arrays go through sklearn's ``validate_data``.
+
+        Never writes into ``X`` (it may be read-only).
+        """
         if sp.issparse(X):
             raise TypeError(f"{type(self).__name__} does not support sparse input; pass dense windows.")
         if isinstance(X, Mapping):
             n_windows_of(X)
-            return X if isinstance(X, Modalities) else Modalities(X)
-        return validate_data(
-            self, X, reset=reset, allow_nd=True, dtype="numeric", ensure_all_finite=self._reads_values
+            X = X if isinstance(X, Modalities) else Modalities(X)
+            shapes = {key: tuple(np.shape(value)[1:]) for key, value in X.items()}
+            if reset:
+                self.window_shape_ = shapes
+                if hasattr(self, "n_features_in_"):  # left by an earlier fit on an array
+                    del self.n_features_in_
+            else:
+                self._check_window_shape(shapes)
+            return X
+        kwargs = dict(allow_nd=True, dtype="numeric", ensure_all_finite=self._reads_values)
+        if reset:
+            arr = validate_data(self, X, reset=True, **kwargs)
+            self.window_shape_ = tuple(arr.shape[1:])
+            return arr
+        arr = check_array(X, input_name="X", **kwargs)
+        self._check_window_shape(tuple(arr.shape[1:]))
+        validate_data(self, X, reset=False, skip_check_array=True)  # feature names
+        return arr
+
+    def _check_window_shape(self, shape) -> None:
+        """Raise ``ValueError`` naming both shapes when X's windows differ from fit's."""
+        fitted = getattr(self, "window_shape_", None)
+        if fitted is None or shape == fitted:
+            return
+        name = type(self).__name__
+        if isinstance(fitted, dict) != isinstance(shape, dict):
+            got, was = ("a dict of modalities", "an array") if isinstance(shape, dict) else ("an array", "a dict")
+            raise ValueError(
+                f"X is {got} of windows, but {name} was fitted on {was} (window shape {fitted}); "
+                "pass X as in fit."
+            )
+        if isinstance(shape, dict):
+            bad = [key for key in shape if key in fitted and shape[key] != fitted[key]]
+            if not bad:
+                return
+            detail = "; ".join(f"X[{key!r}] has windows of shape {shape[key]}, fitted on {fitted[key]}" for key in bad)
+            raise ValueError(
+                f"{detail}. {name} needs windows of the shape it was fitted on (same channels and length)."
+            )
+        sklearn_phrase = ""
+        if shape[:1] != fitted[:1]:  # sklearn's wording for a different n_features
+            sklearn_phrase = f"X has {shape[0]} features, but {name} is expecting {fitted[0]} features as input. "
+        raise ValueError(
+            f"{sklearn_phrase}X has windows of shape {shape}, but {name} was fitted on windows of shape "
+            f"{fitted}; pass windows with the same channels and length as in fit."
         )
 
     def fit(self, X, y=None):

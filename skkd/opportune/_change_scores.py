@@ -9,6 +9,26 @@ set as denominator sample (densratio's ``x`` and ``y``) plus, when
 kernels, normal equations and leave-one-out searches of a chunk of points are
 batched (see :mod:`skkd.opportune._rulsif`), which gives densratio's numbers
 much faster, with memory bounded by ``chunk_size``.
+
+Two defaults differ from a plain densratio loop, because with densratio's
+clipped weights and the plain median heuristic a clear change could score far
+*below* zero (-10 and lower for a 3-sigma level shift in 120-sample windows):
+
+* the kernel weights are made non-negative by refitting without the clipped
+  centres (``nonneg='refit'``), not by clipping the ridge solution, so each
+  direction's PE estimate is at least -1/2 and a symmetric score at least -1
+  by construction (see :mod:`skkd.opportune._rulsif`);
+* ``sigma='median'`` uses half the median heuristic (:data:`MEDIAN_FACTOR`,
+  a kernel value of ``exp(-2)`` at the median distance), and the heuristic
+  counts only subsequences ``n`` or more samples apart (see
+  :func:`median_heuristic`). At the full median most kernel values lie in
+  about ``[exp(-2), 1]``, the kernel matrix is nearly constant and a change in
+  spread (variance) barely shows. Narrower kernels (0.3-0.4 times the
+  median) rank variance shifts in white noise better still, but lose level
+  shifts (0.3) and rank the changes of the smooth
+  :func:`~skkd.datasets.make_affective_sessions` recordings less well.
+
+``nonneg='clip', sigma_factors=(1.0,)`` gives densratio's numbers exactly.
 """
 
 from __future__ import annotations
@@ -22,9 +42,12 @@ from joblib import effective_n_jobs
 from threadpoolctl import threadpool_limits
 
 from skkd.opportune._hankel import block_views, hankel_lag_table, n_change_points
-from skkd.opportune._rulsif import fit_theta, loo_search, pe_divergence
+from skkd.opportune._rulsif import check_nonneg, fit_theta, loo_search, pe_divergence
 
-__all__ = ["ChangeScores", "rulsif_change_scores", "median_heuristic"]
+__all__ = ["ChangeScores", "MEDIAN_FACTOR", "rulsif_change_scores", "median_heuristic"]
+
+MEDIAN_FACTOR = 0.5
+"""Kernel width of ``sigma='median'`` without ``sigma_factors``, as a multiple of the median heuristic."""
 
 
 class ChangeScores(NamedTuple):
@@ -33,7 +56,11 @@ class ChangeScores(NamedTuple):
     Attributes
     ----------
     score : ndarray of shape (P,)
-        Symmetric (or forward) alpha-relative PE divergence at each point.
+        Symmetric (or forward) alpha-relative PE divergence at each point. The
+        true divergence lies in ``[0, 1/alpha - 1]`` (symmetric; half that
+        forward); with ``nonneg='refit'`` the estimate lies in
+        ``[-1, 1/alpha - 1]`` (``[-1/2, (1/alpha - 1)/2]`` forward) by
+        construction.
     index : ndarray of shape (P,)
         Sample index each score belongs to: ``t + n + (k - 1) // 2``, where a
         step change at that sample gives the peak.
@@ -63,8 +90,9 @@ def _check_grid(value, name: str) -> np.ndarray:
     return grid
 
 
-def check_rulsif_params(k, n, alpha, sigma, sigma_factors, ridge, n_centers) -> dict:
+def check_rulsif_params(k, n, alpha, sigma, sigma_factors, ridge, n_centers, nonneg="refit") -> dict:
     """Validate the RuLSIF change-score parameters; return them normalised."""
+    nonneg = check_nonneg(nonneg)
     k = _check_int(k, "k", 1)
     n = _check_int(n, "n", 1)
     n_centers = _check_int(n_centers, "n_centers", 1)
@@ -74,7 +102,7 @@ def check_rulsif_params(k, n, alpha, sigma, sigma_factors, ridge, n_centers) -> 
         if sigma != "median":
             raise ValueError(f"sigma must be 'median', a positive number or a sequence of them, got {sigma!r}.")
         sigmas = None
-        factors = np.ones(1) if sigma_factors is None else _check_grid(sigma_factors, "sigma_factors")
+        factors = np.full(1, MEDIAN_FACTOR) if sigma_factors is None else _check_grid(sigma_factors, "sigma_factors")
     else:
         sigmas = _check_grid(sigma, "sigma")
         if sigma_factors is not None:
@@ -84,7 +112,10 @@ def check_rulsif_params(k, n, alpha, sigma, sigma_factors, ridge, n_centers) -> 
     grid_size = lambdas.size * (sigmas.size if sigmas is not None else factors.size)
     if grid_size > 1 and n < 2:
         raise ValueError(f"cross-validating sigma/ridge needs n >= 2 (leave-one-out), got n={n}.")
-    return dict(k=k, n=n, alpha=float(alpha), sigmas=sigmas, factors=factors, lambdas=lambdas, n_centers=n_centers)
+    return dict(
+        k=k, n=n, alpha=float(alpha), sigmas=sigmas, factors=factors, lambdas=lambdas, n_centers=n_centers,
+        nonneg=nonneg,
+    )
 
 
 def as_series_batch(X, *, name: str = "x", k: int, n: int) -> np.ndarray:
@@ -130,11 +161,11 @@ def _raise_if_constant(flags: np.ndarray, name: str) -> None:
 
 
 def _median_sigma(table: np.ndarray, k: int, n: int, T: int, name: str) -> np.ndarray:
-    """Per-series median heuristic from lag tables ``(m, n_sub, 4n-1)``."""
+    """Per-series median heuristic from lag tables ``(m, n_sub, 4n-1)``: lags ``n .. 2n-1``."""
     n_sub = table.shape[1]
-    lags = np.arange(1, 2 * n)
-    valid = np.arange(n_sub)[:, None] <= (T - k - lags)[None, :]  # (n_sub, 2n-1)
-    values = table[:, :, 2 * n : 4 * n - 1][:, valid]  # (m, count), positive lags only
+    lags = np.arange(n, 2 * n)
+    valid = np.arange(n_sub)[:, None] <= (T - k - lags)[None, :]  # (n_sub, n)
+    values = table[:, :, 3 * n - 1 : 4 * n - 1][:, valid]  # (m, count)
     med = np.median(values, axis=1)
     for s in np.flatnonzero(med <= 0):  # over half the pairs coincide: use the distinct ones
         pos = values[s][values[s] > 0]
@@ -144,9 +175,16 @@ def _median_sigma(table: np.ndarray, k: int, n: int, T: int, name: str) -> np.nd
 
 
 def median_heuristic(x, *, k: int = 10, n: int = 50, standardize: bool = True) -> float:
-    """Median distance between Hankel subsequences at most ``2n - 1`` samples apart.
+    """Median distance between Hankel subsequences ``n`` to ``2n - 1`` samples apart.
 
-    This is the kernel width ``sigma='median'`` uses.
+    A reference and a test subsequence of one time point are ``n`` samples
+    apart on average. Closer pairs are left out: subsequences of a smooth
+    (autocorrelated) signal a few samples apart are nearly equal, and
+    counting them would shrink the width on smooth signals (on white noise
+    the lag makes no difference).
+
+    ``sigma='median'`` uses it times ``sigma_factors`` (by default times
+    :data:`MEDIAN_FACTOR` = 0.5).
 
     >>> x = np.sin(np.linspace(0, 20, 400))
     >>> round(median_heuristic(x, k=5, n=20), 3) > 0
@@ -213,14 +251,14 @@ def _directions(K_rr, K_tt, K_tr, cols_f, cols_b, symmetric):
     return pairs
 
 
-def _score_chunk(kernels, grid, chunk, n, alpha, lambdas, cols_f, cols_b, symmetric, cv, name):
+def _score_chunk(kernels, grid, chunk, n, alpha, lambdas, cols_f, cols_b, symmetric, cv, nonneg, name):
     """Scores of one chunk of points: (pe, sigma, lambda), each ``(n_pts,)``."""
     n_pts = sum(t1 - t0 for _, t0, t1 in chunk)
     s_of = np.concatenate([np.full(t1 - t0, s) for s, t0, t1 in chunk])
     if not cv:
         pe_total = np.zeros(n_pts)
         for phi_x, phi_y in _directions(*_assemble(kernels[:, 0], chunk, n), cols_f, cols_b, symmetric):
-            theta = fit_theta(phi_x, phi_y, alpha, lambdas[0])
+            theta = fit_theta(phi_x, phi_y, alpha, lambdas[0], nonneg)
             pe_total += pe_divergence(phi_x, phi_y, theta, alpha)
         return pe_total, grid[s_of, 0], np.full(n_pts, lambdas[0])
     n_dir = 2 if symmetric else 1
@@ -241,6 +279,15 @@ def _score_chunk(kernels, grid, chunk, n, alpha, lambdas, cols_f, cols_b, symmet
             best_pe[d] = np.where(better, pes[rows, j], best_pe[d])
             best_s[d] = np.where(better, si, best_s[d])
             best_l[d] = np.where(better, j, best_l[d])
+    if nonneg == "refit":  # refit the chosen (sigma, lambda) only; the selection is densratio's
+        for si in np.unique(best_s):
+            pairs = _directions(*_assemble(kernels[:, si], chunk, n), cols_f, cols_b, symmetric)
+            for d, (phi_x, phi_y) in enumerate(pairs):
+                idx = np.flatnonzero(best_s[d] == si)
+                if idx.size:
+                    px, py = phi_x[idx], phi_y[idx]
+                    theta = fit_theta(px, py, alpha, lambdas[best_l[d, idx]], "refit")
+                    best_pe[d, idx] = pe_divergence(px, py, theta, alpha)
     return best_pe.sum(axis=0), grid[s_of, best_s[0]], lambdas[best_l[0]]
 
 
@@ -259,6 +306,7 @@ def change_scores_batch(
     chunk_size: int,
     random_state,
     n_jobs: int | None = None,
+    nonneg: str = "refit",
     name: str = "x",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Change scores of ``m`` equally long series, shape ``(m, P)`` (score, sigma, lambda).
@@ -301,7 +349,7 @@ def change_scores_batch(
                 n_pts = sum(t1 - t0 for _, t0, t1 in chunk)
                 cols_f = _centre_choice(rng, n_pts, n, b)  # drawn in order: reproducible
                 cols_b = _centre_choice(rng, n_pts, n, b) if symmetric else None
-                args = (kernels, grid, chunk, n, alpha, lambdas, cols_f, cols_b, symmetric, cv, name)
+                args = (kernels, grid, chunk, n, alpha, lambdas, cols_f, cols_b, symmetric, cv, nonneg, name)
                 jobs.append((chunk, pool.submit(_score_chunk, *args)))
             for chunk, job in jobs:
                 pe_total, sig_sel, lam_sel = job.result()
@@ -329,6 +377,7 @@ def rulsif_change_scores(
     n_centers: int = 100,
     symmetric: bool = True,
     standardize: bool = True,
+    nonneg: str = "refit",
     chunk_size: int = 512,
     n_jobs: int | None = None,
     random_state=None,
@@ -347,10 +396,13 @@ def rulsif_change_scores(
     alpha : float in [0, 1), default=0.1
         Relative-ratio mixture weight.
     sigma : 'median', float or sequence of float, default='median'
-        Kernel width: the median heuristic of the series, a fixed width, or a
-        grid searched by leave-one-out cross-validation at every point.
+        Kernel width: half the median heuristic of the series (see
+        ``sigma_factors``), a fixed width, or a grid searched by leave-one-out
+        cross-validation at every point.
     sigma_factors : sequence of float, optional
-        With ``sigma='median'``, search the grid ``median * sigma_factors``.
+        With ``sigma='median'``, search the grid ``median * sigma_factors``
+        (one factor: no search). Default: ``(0.5,)`` (:data:`MEDIAN_FACTOR`);
+        ``(1.0,)`` is the plain median heuristic.
     ridge : float or sequence of float, default=0.1
         Ridge, or a grid (searched jointly with sigma).
     n_centers : int, default=100
@@ -361,6 +413,12 @@ def rulsif_change_scores(
     standardize : bool, default=True
         z-score each channel first, so channels with large units do not
         dominate the kernel (a constant channel becomes zero).
+    nonneg : {'refit', 'clip'}, default='refit'
+        How the kernel weights are kept non-negative: ``'refit'`` refits
+        without the centres whose weight came out negative, so a score is
+        never below -1 (-1/2 a direction); ``'clip'`` clips them at zero as
+        densratio does, which can drive scores far below zero when the kernel
+        matrix is ill-conditioned.
     chunk_size : int, default=512
         Time points per batch; memory grows linearly with it.
     n_jobs : int or None, default=None
@@ -386,7 +444,7 @@ def rulsif_change_scores(
     >>> abs(int(cs.index[np.argmax(cs.score)]) - 200) < 15
     True
     """
-    params = check_rulsif_params(k, n, alpha, sigma, sigma_factors, ridge, n_centers)
+    params = check_rulsif_params(k, n, alpha, sigma, sigma_factors, ridge, n_centers, nonneg)
     chunk_size = _check_int(chunk_size, "chunk_size", 1)
     series = _as_single_series(x, k=params["k"], n=params["n"])
     score, sig, lam = change_scores_batch(

@@ -11,7 +11,7 @@ The formulas follow the reference implementation ``densratio`` 0.4
 ``lambda`` is the parameter ``ridge`` here):
 
 * ``H = alpha Phi_x' Phi_x / n_x + (1 - alpha) Phi_y' Phi_y / n_y``,
-  ``h = mean(Phi_x)``, ``theta = max(0, (H + lambda I)^-1 h)``;
+  ``h = mean(Phi_x)``, ``theta = max(0, (H + lambda I)^-1 h)`` (``nonneg='clip'``);
 * ``PE = (-alpha g_x.g_x / 2 - (1 - alpha) g_y.g_y / 2 + sum g_x) / n_x - 1/2``
   with ``g = Phi theta`` (``n_x`` divides every term, as in densratio);
 * the sigma x lambda grid search uses densratio's leave-one-out formula (the
@@ -19,6 +19,20 @@ The formulas follow the reference implementation ``densratio`` 0.4
   ridge scaled by ``(n_y - 1) / n_y``; note densratio, unlike Kanamori's code,
   does not divide the second term of ``B1`` by ``denom``), the first minimum in
   sigma-major order wins.
+
+Clipping the ridge solution is what densratio does, but it is not a
+non-negative least-squares solution: when the kernel matrix is ill-conditioned
+(wide kernels, many centres, a small ridge) the unconstrained ``theta`` has large
+weights of both signs that cancel, clipping removes the negative ones, and the
+fitted ratio ``g`` blows up, so the PE estimate falls far below zero (-10 and
+lower for a clear level shift, where the true divergence is several units
+above zero). ``nonneg='refit'`` (:func:`refit_nonneg`) instead drops the
+centres with negative weights and refits the rest until every weight is
+non-negative. ``theta`` then minimises the regularised objective
+``J(theta) = theta' (H + lambda I) theta / 2 - h' theta`` on a subspace that
+contains 0, so ``J(theta) <= J(0) = 0`` and, for equal sample sizes (the change
+scores), ``PE = h' theta / 2 + lambda |theta|^2 / 2 - 1/2 >= -1/2`` by
+construction. The change scores use ``'refit'``; ``'clip'`` is the reference.
 
 Every function here works on a *batch* of independent problems (leading axis),
 which is what makes the change scores fast; the single-problem
@@ -32,7 +46,17 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["DensityRatioFit", "gaussian_kernel", "relative_density_ratio"]
+__all__ = ["DensityRatioFit", "gaussian_kernel", "refit_nonneg", "relative_density_ratio"]
+
+NONNEG = ("refit", "clip")
+"""How ``theta`` is kept non-negative (see the module docstring)."""
+
+
+def check_nonneg(value) -> str:
+    """Validate the ``nonneg`` option."""
+    if not isinstance(value, str) or value not in NONNEG:
+        raise ValueError(f"nonneg must be one of {NONNEG}, got {value!r}.")
+    return value
 
 
 def gaussian_kernel(sq_dist: np.ndarray, sigma) -> np.ndarray:
@@ -60,19 +84,57 @@ def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("...ijk,...ijk->...ij", diff, diff)
 
 
-def fit_theta(phi_x: np.ndarray, phi_y: np.ndarray, alpha: float, ridge) -> np.ndarray:
+def fit_theta(phi_x: np.ndarray, phi_y: np.ndarray, alpha: float, ridge, nonneg: str = "clip") -> np.ndarray:
     """Non-negative kernel weights ``theta`` for a batch, shape ``(B, b)``.
 
     ``phi_x`` is ``(B, n_x, b)`` (kernel of the numerator sample against the
     centres), ``phi_y`` is ``(B, n_y, b)``; ``ridge`` is a scalar or ``(B,)``.
+    ``nonneg='clip'`` clips the ridge solution at 0 (densratio);
+    ``'refit'`` refits without the clipped centres (:func:`refit_nonneg`).
     """
     b = phi_x.shape[2]
-    H = _normal_matrix(phi_x, phi_y, alpha)
-    lam = np.broadcast_to(np.asarray(ridge, dtype=np.float64), (H.shape[0],))
-    H[:, np.arange(b), np.arange(b)] += lam[:, None]
+    A = _normal_matrix(phi_x, phi_y, alpha)
+    lam = np.broadcast_to(np.asarray(ridge, dtype=np.float64), (A.shape[0],))
+    A[:, np.arange(b), np.arange(b)] += lam[:, None]
     h = phi_x.mean(axis=1)
-    theta = np.linalg.solve(H, h[..., None])[..., 0]
+    theta = np.linalg.solve(A, h[..., None])[..., 0]
+    if nonneg == "refit":
+        return refit_nonneg(A, h, theta)
     np.maximum(theta, 0.0, out=theta)
+    return theta
+
+
+def refit_nonneg(A: np.ndarray, h: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Non-negative weights by dropping negative ones and refitting the rest.
+
+    ``theta`` (``(B, b)``) is the minimiser of ``theta' A theta / 2 - h' theta``,
+    ``A`` (``(B, b, b)``, ridge included) symmetric positive definite. While an
+    item has negative weights, those centres are removed (weight 0) and the
+    problem is solved again on the remaining ones; every round removes at least
+    one centre, so there are at most ``b`` rounds (two or three in practice),
+    and only the items that still have negative weights are solved again. The
+    result is the exact minimiser on the final support, hence
+    ``J(theta) <= J(0) = 0``. Items without negative weights are unchanged, so
+    where clipping does nothing both options agree. ``theta`` is not modified.
+
+    >>> A = np.array([[[1.0, 0.9], [0.9, 1.0]]])
+    >>> h = np.array([[1.0, 0.5]])
+    >>> refit_nonneg(A, h, np.linalg.solve(A, h[..., None])[..., 0])
+    array([[1., 0.]])
+    """
+    theta = np.array(theta, dtype=np.float64)
+    todo = np.flatnonzero((theta < 0).any(axis=1))
+    if todo.size:
+        diag = np.arange(theta.shape[1])
+        active = np.ones(theta.shape, dtype=bool)
+        while todo.size:
+            active[todo] &= theta[todo] >= 0
+            keep = active[todo]
+            A_t = np.where(keep[:, :, None] & keep[:, None, :], A[todo], 0.0)
+            A_t[:, diag, diag] = np.where(keep, A_t[:, diag, diag], 1.0)
+            theta[todo] = np.linalg.solve(A_t, np.where(keep, h[todo], 0.0)[..., None])[..., 0]
+            todo = todo[(theta[todo] < 0).any(axis=1)]
+    np.maximum(theta, 0.0, out=theta)  # turns -0.0 into 0.0
     return theta
 
 
@@ -122,7 +184,8 @@ def loo_search(
     cv : ndarray of shape (B, n_lambdas)
         Leave-one-out squared loss (lower is better).
     pe : ndarray of shape (B, n_lambdas)
-        alpha-relative PE divergence of the full fit with that lambda.
+        alpha-relative PE divergence of the full fit with that lambda
+        (densratio's clipped ``theta``).
     """
     B = phi_x.shape[0]
     cv = np.empty((B, len(lambdas)))
@@ -229,6 +292,7 @@ def relative_density_ratio(
     ridge: float | Sequence[float] = 0.1,
     n_centers: int = 100,
     centers=None,
+    nonneg: str = "clip",
     random_state=None,
 ) -> DensityRatioFit:
     """Fit the alpha-relative density ratio of ``x`` against ``y`` by RuLSIF.
@@ -247,6 +311,12 @@ def relative_density_ratio(
     centers : array-like of shape (b, d), optional
         Explicit centres; by default ``n_centers`` rows of ``x`` drawn without
         replacement with ``random_state``.
+    nonneg : {'clip', 'refit'}, default='clip'
+        How ``theta`` is kept non-negative: ``'clip'`` clips the ridge
+        solution at 0, exactly as densratio does (the reference);
+        ``'refit'`` refits without the clipped centres, which keeps the PE
+        estimate of equal-size samples at or above -1/2 where clipping can
+        drive it far below zero (see :mod:`skkd.opportune._rulsif`).
     random_state : int, Generator or None
         Seeds the choice of centres.
 
@@ -265,6 +335,7 @@ def relative_density_ratio(
     if not 0.0 <= float(alpha) < 1.0:
         raise ValueError(f"alpha must be in [0, 1), got {alpha!r}.")
     alpha = float(alpha)
+    nonneg = check_nonneg(nonneg)
     x = _as_sample(x, "x")
     y = _as_sample(y, "y", x.shape[1])
     if x.shape[0] < 2 or y.shape[0] < 2:
@@ -292,7 +363,7 @@ def relative_density_ratio(
         i, j = np.unravel_index(np.argmin(scores), scores.shape)
         s_best, l_best = sigmas[i], lambdas[j]
     phi_x, phi_y = gaussian_kernel(dx, s_best), gaussian_kernel(dy, s_best)
-    theta = fit_theta(phi_x, phi_y, alpha, l_best)
+    theta = fit_theta(phi_x, phi_y, alpha, l_best, nonneg)
     pe = pe_divergence(phi_x, phi_y, theta, alpha)
     return DensityRatioFit(
         alpha=alpha,

@@ -26,6 +26,11 @@ class RuLSIFOpportuneSelector(BaseSelector):
     windows with a 30 s hop) works. ``fit`` learns the threshold: the
     ``quantile`` of the training scores, or a fixed ``threshold``.
 
+    A window's score is at least -1 by construction (``nonneg='refit'``):
+    scores far below zero, which clipped RuLSIF weights and a wide kernel gave
+    for clear changes in earlier versions, cannot occur; see
+    :func:`~skkd.opportune.rulsif_change_scores`.
+
     Parameters
     ----------
     alpha : float in [0, 1), default=0.1
@@ -36,10 +41,13 @@ class RuLSIFOpportuneSelector(BaseSelector):
         Subsequences in the reference and in the test set. A window needs at
         least ``2n + k - 1`` samples (109 with the defaults: 27 s at 4 Hz).
     sigma : 'median', float or sequence of float, default='median'
-        Kernel width: the window's median heuristic, fixed, or a grid for
-        leave-one-out cross-validation.
+        Kernel width: half the window's median heuristic (see
+        ``sigma_factors``), fixed, or a grid for leave-one-out
+        cross-validation.
     sigma_factors : sequence of float, optional
-        With ``sigma='median'``: cross-validate over ``median * sigma_factors``.
+        With ``sigma='median'``: the width is ``median * sigma_factors``,
+        cross-validated when there are several. Default ``(0.5,)``
+        (``(1.0,)`` is the plain median heuristic).
     ridge : float or sequence of float, default=0.1
         Ridge (a sequence is cross-validated with sigma).
     quantile : float in [0, 1), default=0.75
@@ -58,6 +66,10 @@ class RuLSIFOpportuneSelector(BaseSelector):
         Kernel centres (at most ``n``).
     standardize : bool, default=True
         z-score each channel within each window.
+    nonneg : {'refit', 'clip'}, default='refit'
+        How RuLSIF keeps its kernel weights non-negative: ``'refit'`` refits
+        without the centres whose weight came out negative (scores >= -1);
+        ``'clip'`` clips them as densratio does (scores can fall far below 0).
     chunk_size : int, default=512
         Time points per batched solve (memory bound).
     n_jobs : int, optional
@@ -73,13 +85,18 @@ class RuLSIFOpportuneSelector(BaseSelector):
         Scores of the training windows.
     n_features_in_ : int
         Channels of an array input (absent for dict input).
+    window_shape_ : tuple or dict
+        Shape of one training window (``(channels, samples)``, ``(samples,)``
+        for 2-D ``X``, or ``{modality: shape}``); ``predict`` and
+        ``score_samples`` refuse windows of another shape.
 
     Raises
     ------
     ValueError
         NaN/inf, constant windows (no change can be measured), windows
         shorter than ``2n + k - 1`` samples, fewer than two training windows
-        with ``quantile``, or an empty selection in ``fit_resample``.
+        with ``quantile``, an empty selection in ``fit_resample``, or windows
+        at predict time whose shape differs from the training windows'.
 
     Examples
     --------
@@ -110,6 +127,7 @@ class RuLSIFOpportuneSelector(BaseSelector):
         modalities=None,
         n_centers=100,
         standardize=True,
+        nonneg="refit",
         chunk_size=512,
         n_jobs=None,
         random_state=None,
@@ -127,13 +145,14 @@ class RuLSIFOpportuneSelector(BaseSelector):
         self.modalities = modalities
         self.n_centers = n_centers
         self.standardize = standardize
+        self.nonneg = nonneg
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _scores(self, X, *, reset: bool) -> np.ndarray:
         params = check_rulsif_params(
-            self.k, self.n, self.alpha, self.sigma, self.sigma_factors, self.ridge, self.n_centers
+            self.k, self.n, self.alpha, self.sigma, self.sigma_factors, self.ridge, self.n_centers, self.nonneg
         )
         if self.aggregate not in ("max", "mean"):
             raise ValueError(f"aggregate must be 'max' or 'mean', got {self.aggregate!r}.")
