@@ -309,7 +309,9 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             train_split = None
         options = {"iterator_train__shuffle": True, "iterator_train": BatchIndexLoader,
                    "iterator_valid": BatchIndexLoader, "dataset": BatchIndexDataset}
-        if not self.verbose:  # skorch's epoch table costs a tabulate call per epoch
+        if not self.verbose and not any(k.startswith("callbacks__print_log")
+                                        for k in self._extra_kwargs()):
+            # skorch's epoch table costs a tabulate call per epoch
             options["callbacks__print_log"] = None
         options.update({f"criterion__{k}": v for k, v in criterion_kwargs.items()})
         options.update(self._skorch_kwargs())  # the user's settings win

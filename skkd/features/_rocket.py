@@ -133,8 +133,8 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Learn MiniRocket's biases from the windows ``X`` (labels are not read)."""
         self._check_params()
+        X = self._windows(X, reset=True)  # bad input is named even without the extra
         name, cls = minirocket_backend(self.backend)
-        X = self._windows(X, reset=True)
         self.n_channels_, self.n_timepoints_ = X.shape[1:]
         kwargs = dict(
             # aeon >= 1.0 calls it n_kernels
