@@ -28,7 +28,7 @@ DOCS = REPO / "docs"
 EXPERIMENT_PAGES = ["opportune", "cross_modal", "privileged_audio", "speech_emotion",
                     "semi_supervised"]
 PAGES = ["index", "getting_started", "data_model", "own_e4", "own_recordings", "datasets",
-         "baselines", "evaluation", "signal_quality",
+         "baselines", "evaluation", "when_kd_helps", "signal_quality",
          *EXPERIMENT_PAGES, "export", "distributed", "api"]
 #: a module that does not exist: the build must note it, not fail on it
 MISSING_MODULE = "skkd._module_that_docs_tests_pretend_exists"
