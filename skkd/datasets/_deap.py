@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 
 from skkd._modalities import Modalities
 from skkd.datasets._home import get_data_home, require_dir
+from skkd.datasets._subject_ids import check_subject_ids
 
 __all__ = ["load_deap"]
 
@@ -111,26 +112,6 @@ def _check_signals(signals) -> tuple[str, ...]:
             f"of {list(SIGNALS)} (or None for all)."
         )
     return tuple(dict.fromkeys(signals))
-
-
-def _check_subjects(subjects) -> tuple[str, ...] | None:
-    if subjects is None:
-        return None
-    if isinstance(subjects, (str, Integral, np.integer)):
-        subjects = (subjects,)
-    out = []
-    for s in subjects:
-        if isinstance(s, (Integral, np.integer)) and not isinstance(s, bool):
-            out.append(f"s{int(s):02d}")
-        elif isinstance(s, str) and re.fullmatch(r"s\d+", s):
-            out.append(s)
-        else:
-            raise ValueError(
-                f"subjects must hold DEAP ids like 's01' or numbers like 1, got {s!r}."
-            )
-    if not out:
-        raise ValueError("subjects must not be empty (None loads every subject).")
-    return tuple(dict.fromkeys(out))
 
 
 def _samples(seconds: float, name: str) -> int:
@@ -324,7 +305,7 @@ def load_deap(
     if target == "quadrant" and threshold is None:
         raise ValueError("target='quadrant' needs a threshold (None is for one rating).")
     signals = _check_signals(signals)
-    wanted = _check_subjects(subjects)
+    wanted = check_subject_ids(subjects, prefix="s", digits=2, dataset="DEAP")
     step_s = window_s if step_s is None else step_s
     W = _samples(window_s, "window_s")
     S = _samples(step_s, "step_s")

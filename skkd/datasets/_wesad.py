@@ -25,6 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from skkd._modalities import Modalities
 from skkd.datasets._deap import _fill
 from skkd.datasets._home import get_data_home, require_dir
+from skkd.datasets._subject_ids import check_subject_ids
 
 __all__ = ["load_wesad"]
 
@@ -138,26 +139,6 @@ def _check_labels(labels) -> tuple[int, ...]:
             f"transient or to be ignored), got {list(labels)}."
         )
     return tuple(sorted({int(v) for v in labels}))
-
-
-def _check_subjects(subjects) -> tuple[str, ...] | None:
-    if subjects is None:
-        return None
-    if isinstance(subjects, (str, Integral, np.integer)):
-        subjects = (subjects,)
-    out = []
-    for s in subjects:
-        if isinstance(s, (Integral, np.integer)) and not isinstance(s, bool):
-            out.append(f"S{int(s)}")
-        elif isinstance(s, str) and re.fullmatch(r"S\d+", s):
-            out.append(s)
-        else:
-            raise ValueError(
-                f"subjects must hold WESAD ids like 'S2' or numbers like 2, got {s!r}."
-            )
-    if not out:
-        raise ValueError("subjects must not be empty (None loads every subject).")
-    return tuple(dict.fromkeys(out))
 
 
 def _grid(seconds: float, g: int, name: str, rates: dict[str, int]) -> int:
@@ -524,7 +505,7 @@ def load_wesad(
     """
     signals = _check_signals(signals)
     labels = _check_labels(labels)
-    wanted = _check_subjects(subjects)
+    wanted = check_subject_ids(subjects, prefix="S", digits=1, dataset="WESAD", example=2)
     step_s = window_s if step_s is None else step_s
     rates = {n: SIGNALS[n][2] for n in signals}
     g = math.gcd(LABEL_FS, *rates.values())
