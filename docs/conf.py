@@ -23,8 +23,8 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
-if (ROOT / "skkd" / "__init__.py").is_file():  # a checkout: document its code
-    sys.path.insert(0, str(ROOT))
+if (ROOT / "src" / "skkd" / "__init__.py").is_file():  # a checkout: document its code
+    sys.path.insert(0, str(ROOT / "src"))
 
 import skkd  # noqa: E402
 

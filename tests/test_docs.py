@@ -173,7 +173,7 @@ def test_api_modules_cover_every_public_module():
     """A new public module is listed in conf.API_MODULES (or re-exported by a listed parent)."""
     listed = set(_api_modules())
     unlisted = []
-    for path in sorted((REPO / "skkd").rglob("*.py")):
+    for path in sorted((REPO / "src" / "skkd").rglob("*.py")):
         parts = path.relative_to(REPO).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]

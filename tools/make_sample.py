@@ -1,6 +1,6 @@
 """Build skkd's built-in Stress-Predict files from the full data set.
 
-Writes, in ``skkd/datasets/data/`` beside the data set's MIT licence:
+Writes, in ``src/skkd/datasets/data/`` beside the data set's MIT licence:
 
 - ``stress_predict_sample.npz``: EDA and TEMP (float32), the per-second
   labels, the button-press tags and the questionnaire sums of three subjects
@@ -42,7 +42,7 @@ from skkd.datasets._stress_predict import (
     read_stress_labels,
 )
 
-OUT = Path(__file__).resolve().parents[1] / "skkd" / "datasets" / "data"
+OUT = Path(__file__).resolve().parents[1] / "src" / "skkd" / "datasets" / "data"
 
 
 def write_features(data_home) -> Path:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-BENCHMARKS_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
 #: the widest line the command line prints by itself (tables, help)
 WIDTH = 100
 
