@@ -95,7 +95,7 @@ def test_getting_started_shows_the_readme_commands():
 
 def _public_names(module: str) -> list[str]:
     """Names in the module's ``__all__`` (read without importing it when it is a literal)."""
-    path = REPO.joinpath(*module.split("."))
+    path = REPO.joinpath("src", *module.split("."))
     source = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
     for node in ast.parse(source.read_text()).body:
         if isinstance(node, ast.Assign) and any(
@@ -116,7 +116,7 @@ def test_api_reference_has_a_page_per_public_object(built):
         if f"   {name}\n" not in documented:  # did not import: see the note test
             continue
         assert (generated / f"{name}.html").is_file(), name
-        package = REPO.joinpath(*name.split("."))
+        package = REPO.joinpath("src", *name.split("."))
         for attr in _public_names(name):
             if attr.startswith("__") or (package / attr).is_dir() or (package / f"{attr}.py").is_file():
                 continue  # dunders and submodules get no page of their own
@@ -174,7 +174,7 @@ def test_api_modules_cover_every_public_module():
     listed = set(_api_modules())
     unlisted = []
     for path in sorted((REPO / "src" / "skkd").rglob("*.py")):
-        parts = path.relative_to(REPO).with_suffix("").parts
+        parts = path.relative_to(REPO / "src").with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
         if any(p.startswith("_") for p in parts):
