@@ -23,8 +23,8 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from skkd._modalities import Modalities
+from skkd.datasets._arguments import check_signal_names, check_subject_ids
 from skkd.datasets._home import get_data_home, require_dir
-from skkd.datasets._subject_ids import check_subject_ids
 
 __all__ = ["load_deap"]
 
@@ -100,18 +100,7 @@ def _fill(text: str, width: int = 79) -> str:
 
 
 def _check_signals(signals) -> tuple[str, ...]:
-    if signals is None:
-        return tuple(SIGNALS)
-    if isinstance(signals, str):
-        signals = (signals,)
-    signals = tuple(signals)
-    unknown = [s for s in signals if s not in SIGNALS]
-    if not signals or unknown:
-        raise ValueError(
-            f"Unknown DEAP signal(s) {unknown}; signals must be a non-empty subset "
-            f"of {list(SIGNALS)} (or None for all)."
-        )
-    return tuple(dict.fromkeys(signals))
+    return check_signal_names(signals, SIGNALS, dataset="DEAP")
 
 
 def _samples(seconds: float, name: str) -> int:

@@ -1,4 +1,4 @@
-"""Subject ids given as ids or numbers, checked once for every loader that takes ``subjects``."""
+"""Argument checks shared by the loaders: subject ids and signal names."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["check_subject_ids"]
+__all__ = ["check_signal_names", "check_subject_ids"]
 
 
 def check_subject_ids(subjects, *, prefix: str, digits: int, dataset: str,
@@ -40,3 +40,23 @@ def check_subject_ids(subjects, *, prefix: str, digits: int, dataset: str,
     if not out:
         raise ValueError("subjects must not be empty (None loads every subject).")
     return tuple(dict.fromkeys(out))
+
+
+def check_signal_names(signals, known, *, dataset: str) -> tuple[str, ...]:
+    """``signals`` as a tuple of names from ``known`` (``None``: all), duplicates dropped.
+
+    >>> check_signal_names("gsr", ("eeg", "gsr"), dataset="DEAP")
+    ('gsr',)
+    """
+    if signals is None:
+        return tuple(known)
+    if isinstance(signals, str):
+        signals = (signals,)
+    signals = tuple(signals)
+    unknown = [s for s in signals if s not in known]
+    if not signals or unknown:
+        raise ValueError(
+            f"Unknown {dataset} signal(s) {unknown}; signals must be a non-empty subset "
+            f"of {list(known)} (or None for all)."
+        )
+    return tuple(dict.fromkeys(signals))
