@@ -177,7 +177,7 @@ def run_fold(d: dict, train, test, fold: int, fractions, quick: bool, seed: int,
                          device="cpu", random_state=seed)
     torch.manual_seed(seed)
     network = build_module(X_tr, n_classes, width=d["teacher_width"])
-    pre._fit_module(network, X_tr)
+    pre.pretrain(network, X_tr)
     t_pretrain = time.perf_counter() - t0
 
     for f in fractions:

@@ -345,7 +345,8 @@ class SpeakerCalibrated(ClassifierMixin, BaseEstimator):
             return out[self.inputs]
         return Modalities(out)
 
-    def _predict_keys(self) -> list[str]:
+    def input_keys(self) -> list[str]:
+        """The inputs this model normalises per speaker and predicts from."""
         # a student predicts from its own inputs: the teacher's are not normalised
         own = getattr(self.estimator_, "student_inputs_", None)
         return list(own) if own is not None and not isinstance(self.inputs, str) else self._keys()
@@ -353,7 +354,7 @@ class SpeakerCalibrated(ClassifierMixin, BaseEstimator):
     def transform_inputs(self, X, groups=None):
         """The inputs ``estimator_`` predicts from, normalised per speaker."""
         n = len(np.asarray(X[self._keys()[0]]))
-        return self._normalised(X, self._groups(groups, n), self._predict_keys())
+        return self._normalised(X, self._groups(groups, n), self.input_keys())
 
     def predict(self, X, groups=None):
         return self.estimator_.predict(self.transform_inputs(X, groups))
@@ -664,7 +665,7 @@ def _stored_statistics(model: SpeakerCalibrated) -> dict:
     statistics stand in for the speaker's calibration statistics.
     """
     stats = {}
-    for key in model._predict_keys():
+    for key in model.input_keys():
         scaler = model.scalers_[key]
         shape = (1, -1, 1) if key in ("frames", "logmel") else (1, -1)
         stats[key] = (scaler.mean_.reshape(shape), scaler.scale_.reshape(shape))
@@ -673,7 +674,7 @@ def _stored_statistics(model: SpeakerCalibrated) -> dict:
 
 def _latency(model: SpeakerCalibrated, stored: dict, extractors: dict, clip, n_threads: int):
     """Median ms to classify one raw utterance: features, stored scaling, the model."""
-    keys = model._predict_keys()
+    keys = model.input_keys()
 
     def features():
         out = {}

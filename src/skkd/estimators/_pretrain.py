@@ -184,6 +184,40 @@ class DINOPretrainer(TransformerMixin, BaseEstimator):
             module = build_module(X, 2)
         return self._fit_module(module, X)
 
+    def pretrain(self, module: nn.Module, X):
+        """Pre-train a network of your own, in place, on the unlabelled windows ``X``.
+
+        Use it to pre-train a network once and fine-tune copies of it (for example
+        one per label budget); :meth:`fit` does the same with the ``"auto"`` network.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            A network that maps ``X`` to ``(logits, embedding)`` or to its
+            embedding, as ``TeacherClassifier`` modules do.
+        X : array (n, d), DataFrame or dict of modalities
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skkd.estimators import DINOPretrainer
+        >>> from skkd.nets import build_module
+        >>> X = np.random.RandomState(0).randn(32, 6).astype("float32")
+        >>> network = build_module(X, 2)
+        >>> pre = DINOPretrainer(max_epochs=2, random_state=0).pretrain(network, X)
+        >>> pre.transform(X).shape[0]
+        32
+        """
+        if not isinstance(module, nn.Module):
+            raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}.")
+        n = len(next(iter(X.values()))) if isinstance(X, Mapping) and len(X) else len(X)
+        X = check_inputs(self, X, np.zeros(n), reset=True)[0]  # no labels: a dummy y
+        return self._fit_module(module, X)
+
     def _fit_module(self, module: nn.Module, X):
         """Pre-train ``module`` (in place) on validated float32 ``X``; sets the attributes."""
         self._validate_params()  # also an entry point of its own (TeacherClassifier)
