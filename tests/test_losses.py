@@ -112,7 +112,8 @@ def test_distillation_loss_weighted_sum():
         feature_dims={"fused": 2}, feature_weights={"fused": 0.5},
     )
     _identity_projection(loss.features, "fused")
-    value = loss((logits, embedding, teacher_logits, teacher_feature), torch.tensor([0])).detach()
+    value = loss(logits, torch.tensor([0]), embedding=embedding, teacher_logits=teacher_logits,
+                 teacher_features={"fused": teacher_feature}).detach()
     ce = math.log(2.0)
     kl = 0.130812
     mse = 2.5
@@ -123,12 +124,12 @@ def test_distillation_loss_without_teacher_outputs_is_cross_entropy():
     loss = DistillationLoss(alpha=0.9, temperature=3.0)
     logits = torch.tensor([[0.0, LN3]])
     y = torch.tensor([1])
-    assert float(loss((logits, logits), y)) == pytest.approx(-math.log(0.75), rel=1e-6)
+    assert float(loss(logits, y, embedding=logits)) == pytest.approx(-math.log(0.75), rel=1e-6)
     assert float(loss(logits, y)) == pytest.approx(-math.log(0.75), rel=1e-6)
 
 
 def test_alpha_zero_ignores_teacher():
     loss = DistillationLoss(alpha=0.0)
     logits = torch.zeros(1, 2)
-    a = loss((logits, logits, torch.tensor([[5.0, -5.0]])), torch.tensor([1]))
+    a = loss(logits, torch.tensor([1]), teacher_logits=torch.tensor([[5.0, -5.0]]))
     assert float(a) == pytest.approx(math.log(2.0), rel=1e-6)

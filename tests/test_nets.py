@@ -9,7 +9,6 @@ from sklearn.preprocessing import StandardScaler
 
 from skkd.nets import (
     ConvEncoder,
-    DistillationInputs,
     EncoderClassifier,
     FusionClassifier,
     MLPEncoder,
@@ -87,35 +86,6 @@ def test_standardize_per_channel_for_signals():
     out = Standardize.from_data(X)(torch.tensor(X, dtype=torch.float32)).numpy()
     np.testing.assert_allclose(out.mean(axis=(0, 2)), 0, atol=1e-4)
     np.testing.assert_allclose(out.std(axis=(0, 2)), 1, atol=1e-3)
-
-
-def test_distillation_inputs_pops_teacher_keys():
-    seen = {}
-
-    class Spy(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.inner = build_module({"eda": np.zeros((2, 1, 20))}, 2, width=4)
-
-        def forward(self, **inputs):
-            seen.update(inputs)
-            return self.inner(**inputs)
-
-    net = DistillationInputs(Spy(), feature_names=["fused"])
-    out = net(eda=torch.zeros(3, 1, 20), teacher__logits=torch.ones(3, 2),
-              teacher__feature__fused=torch.full((3, 5), 2.0))
-    assert list(seen) == ["eda"]
-    assert len(out) == 4
-    assert torch.equal(out[2], torch.ones(3, 2))
-    assert torch.equal(out[3], torch.full((3, 5), 2.0))
-    assert len(net(eda=torch.zeros(3, 1, 20))) == 2
-
-
-def test_distillation_inputs_with_array_student():
-    student = EncoderClassifier(MLPEncoder(3, width=4), 2)
-    net = DistillationInputs(student, array_input=True)
-    logits, emb = net(x=torch.zeros(2, 3))
-    assert logits.shape == (2, 2) and emb.shape == (2, 4)
 
 
 def test_embedding_dim_projects_each_encoder_without_widening_convolutions():

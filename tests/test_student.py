@@ -19,8 +19,8 @@ from sklearn.tree import DecisionTreeClassifier
 
 from skkd import Modalities
 from skkd.estimators import DistilledStudentClassifier, TeacherClassifier
-from skkd.estimators._teacher_outputs import cross_fit_teacher_outputs
-from skkd.nets._wrapper import TEACHER_LOGITS
+from skkd.estimators._teaching import cross_fit_teacher_outputs
+from skkd.estimators._skorch_nets import TEACHER_LOGITS
 
 FAST = dict(max_epochs=6, lr=1e-2, batch_size=32, device="cpu", random_state=0)
 TEACHER = dict(max_epochs=6, lr=1e-2, batch_size=32, device="cpu", module__width=8)
@@ -316,6 +316,6 @@ def test_user_student_module_class(tabular):
     student = DistilledStudentClassifier(
         LogisticRegression(), student_inputs=[0, 1], module=_TinyStudent, module__hidden=3,
         teacher_targets="in_sample", **FAST).fit(X, y)
-    assert student.net_.module_.student.body.out_features == 3
+    assert student.prediction_module_.body.out_features == 3
     assert student.n_params_ == 2 * 3 + 3 + 3 * 2 + 2
     assert student.embed(X).shape == (120, 3)

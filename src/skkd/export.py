@@ -80,8 +80,7 @@ class _ProbabilityModel(nn.Module):
         return torch.softmax(logits, dim=-1)
 
 
-def _network(estimator) -> nn.Module:
-    """The fitted network that makes ``estimator``'s predictions."""
+def _check_estimator(estimator) -> None:
     from skkd.estimators import DistilledStudentClassifier, TeacherClassifier
 
     if not isinstance(estimator, (DistilledStudentClassifier, TeacherClassifier)):
@@ -90,28 +89,17 @@ def _network(estimator) -> nn.Module:
             f"(for a Pipeline, export its last step), got {type(estimator).__name__}."
         )
     check_is_fitted(estimator, "net_")
-    if isinstance(estimator, DistilledStudentClassifier):
-        return estimator.net_.module_.student
-    return estimator.net_.module_
 
 
 def _prepare(estimator, X) -> tuple[nn.Module, bool, dict[str, np.ndarray]]:
     """``(network, takes one array, named float32 inputs)`` for windows ``X``."""
-    from skkd.estimators import DistilledStudentClassifier
-
-    module = _network(estimator)
+    _check_estimator(estimator)
+    module = estimator.prediction_module_
     try:
-        if isinstance(estimator, DistilledStudentClassifier):
-            prepared = estimator._student_input(X)
-            array_input = estimator._input_kind != "dict"
-        else:
-            prepared = estimator._transform_input(X)
-            array_input = not isinstance(prepared, Mapping)
+        prepared = estimator.prepare_input(X)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"X does not fit the estimator's inputs: {exc}") from exc
-    if array_input:
-        if isinstance(prepared, Mapping):  # a student's {ARRAY_KEY: array}
-            prepared = prepared[next(iter(prepared.keys()))]
+    if not isinstance(prepared, Mapping):
         return module, True, {ARRAY_INPUT: np.ascontiguousarray(prepared, dtype=np.float32)}
     order = list(getattr(module, "modalities", None) or prepared.keys())
     return module, False, {k: np.ascontiguousarray(prepared[k], dtype=np.float32) for k in order}

@@ -4,6 +4,11 @@
 code before the redesign. On the platform it was recorded on (same torch
 build and CPU kernels) the probabilities must be bit-identical; elsewhere
 floating-point kernels may round differently, so they must agree to 1e-5.
+
+Prediction batches are set to the training ``batch_size`` here, as the old
+code predicted: float32 matrix kernels round a row differently depending on
+how many rows share the call (≤ 3e-8 here), and the larger prediction
+batches that make ``predict_proba`` fast are checked on their own below.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core_variants import REFERENCE, platform_tag, predict_all
+import skkd.estimators._base as estimator_base
+from core_variants import REFERENCE, platform_tag, predict_all, variants
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +28,9 @@ def recorded():
 
 @pytest.fixture(scope="module")
 def current():
-    return predict_all()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(estimator_base, "PREDICT_BATCH_BYTES", 1)  # batches of batch_size rows
+        return predict_all()
 
 
 def test_every_variant_is_pinned(recorded, current):
@@ -39,3 +47,13 @@ def test_predict_proba_unchanged(name, recorded, current):
         np.testing.assert_array_equal(current[name], recorded[name])
     else:
         np.testing.assert_allclose(current[name], recorded[name], rtol=0, atol=1e-5)
+
+
+def test_prediction_batches_change_rows_only_by_rounding():
+    est, X, y, groups, X_pred = variants()["student_feedback"]
+    est.fit(X, y, groups=groups)
+    large = est.predict_proba(X_pred)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(estimator_base, "PREDICT_BATCH_BYTES", 1)
+        small = est.predict_proba(X_pred)
+    np.testing.assert_allclose(large, small, rtol=0, atol=1e-6)

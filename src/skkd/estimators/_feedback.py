@@ -11,18 +11,16 @@ held-out rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
-from skkd.estimators._net_builder import module_forward
-from skkd.estimators._teacher_outputs import _take, neural_teacher, teacher_outputs
+from skkd.estimators._teaching import neural_part, take_rows, teacher_outputs
+from skkd.nets._outputs import as_logits_and_embedding, module_forward
 from skkd.nets.losses import teacher_feedback_loss
 
-__all__ = ["FeedbackTeacher", "TeacherFeedback"]
+__all__ = ["TeacherFeedback"]
 
 
 def _draw_loader_seeds(feature_names) -> None:
@@ -37,23 +35,13 @@ def _draw_loader_seeds(feature_names) -> None:
         torch.empty((), dtype=torch.int64).random_()
 
 
-@dataclass
-class FeedbackTeacher:
-    """A teacher copy to refine: fitted on ``fit_rows``, re-scoring ``target_rows``."""
-
-    teacher: object  # TeacherClassifier or a Pipeline ending in one (a private copy)
-    fit_rows: np.ndarray
-    target_rows: np.ndarray
-    give_logits: bool
-    feature_names: tuple
-
-
 class TeacherFeedback(Callback):
     """skorch callback implementing the feedback loop (see module docstring).
 
     Parameters
     ----------
-    teachers : list of FeedbackTeacher
+    teachers : list of :class:`~skkd.estimators._teaching.Provider`
+        Private copies of the teachers to refine (``fit_rows`` labelled only).
     X_full : the training input of the teacher (all modalities)
     y : int labels (student's encoding), student_X : the student's net input
         without teacher keys, classes : the student's classes,
@@ -95,10 +83,10 @@ class TeacherFeedback(Callback):
         features = {}
         for item in self.teachers:
             self._refine(item, student_logits)
-            X_rows = _take(self.X_full, item.target_rows)
+            X_rows = take_rows(self.X_full, item.target_rows)
             lp, feats = teacher_outputs(item.teacher, X_rows, self.classes, item.feature_names)
             _draw_loader_seeds(item.feature_names)
-            if item.give_logits:
+            if item.gives_logits:
                 if log_proba is None:
                     log_proba = np.full((n, lp.shape[1]), np.nan, dtype=np.float32)
                 log_proba[item.target_rows] = lp
@@ -114,25 +102,23 @@ class TeacherFeedback(Callback):
         self.n_feedback_ += 1
 
     def _refine(self, item, student_logits):
-        transform, clf = neural_teacher(item.teacher)
-        X_fit = _take(self.X_full, item.fit_rows)
-        Xt = transform(X_fit) if transform is not None else X_fit
-        Xt = clf._transform_input(Xt)
+        transform, clf = neural_part(item.teacher)
+        X_fit = take_rows(self.X_full, item.fit_rows)
+        Xt = clf.prepare_input(transform(X_fit) if transform is not None else X_fit)
         y_student = self.y[item.fit_rows]
         # the teacher's own label space (a fold may miss a class)
         cols = np.searchsorted(self.classes, clf.classes_)
         y_teacher = np.searchsorted(clf.classes_, self.classes[y_student])
         s_logits = student_logits[item.fit_rows][:, cols]
-        module = clf.net_.module_
-        device = clf.net_.device
+        module = clf.prediction_module_
+        device = next(module.parameters()).device
         optimizer = torch.optim.Adam(module.parameters(), lr=self.lr)
         module.train()
         n = len(y_teacher)
         for _ in range(self.steps):
             idx = torch.randint(n, (min(self.batch_size, n),)).numpy()
-            xb = to_tensor(_take(Xt, idx), device=device)
-            out = module_forward(module, xb)
-            t_logits = out[0] if isinstance(out, (tuple, list)) else out
+            xb = to_tensor(take_rows(Xt, idx), device=device)
+            t_logits = as_logits_and_embedding(module_forward(module, xb))[0]
             loss = teacher_feedback_loss(
                 t_logits,
                 torch.as_tensor(y_teacher[idx], device=device),

@@ -14,17 +14,11 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from skkd.estimators._inputs import check_inputs
-from skkd.estimators._net_builder import (
-    POSITIVE_INT,
-    POSITIVE_REAL,
-    UNIT_INTERVAL,
-    _SeededContext,
-    module_forward,
-    seed_from,
-)
+from skkd.estimators._base import POSITIVE_INT, POSITIVE_REAL, UNIT_INTERVAL
+from skkd.estimators._seeding import SeededContext, seed_from
 from skkd.nets import DINOHead, DINOLoss, build_module, ema_update_, make_views
 from skkd.nets._dino import resolve_augmentation
-from skkd.nets._wrapper import as_logits_and_embedding
+from skkd.nets._outputs import as_logits_and_embedding, module_forward
 from skkd.utils import resolve_device
 
 __all__ = ["DINOPretrainer"]
@@ -180,10 +174,12 @@ class DINOPretrainer(TransformerMixin, BaseEstimator):
         """
         n = len(next(iter(X.values()))) if isinstance(X, Mapping) and len(X) else len(X)
         X = check_inputs(self, X, np.zeros(n), reset=True)[0]  # no labels: a dummy y
-        with _SeededContext(seed_from(self.random_state), resolve_device(self.device)):
+        seed = seed_from(self.random_state)
+        with SeededContext(seed, resolve_device(self.device)):
             module = build_module(X, 2)
-        return self._fit_module(module, X)
+        return self._fit_module(module, X, seed)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def pretrain(self, module: nn.Module, X):
         """Pre-train a network of your own, in place, on the unlabelled windows ``X``.
 
@@ -216,20 +212,18 @@ class DINOPretrainer(TransformerMixin, BaseEstimator):
             raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}.")
         n = len(next(iter(X.values()))) if isinstance(X, Mapping) and len(X) else len(X)
         X = check_inputs(self, X, np.zeros(n), reset=True)[0]  # no labels: a dummy y
-        return self._fit_module(module, X)
+        return self._fit_module(module, X, seed_from(self.random_state))
 
-    def _fit_module(self, module: nn.Module, X):
+    def _fit_module(self, module: nn.Module, X, seed: int | None):
         """Pre-train ``module`` (in place) on validated float32 ``X``; sets the attributes."""
-        self._validate_params()  # also an entry point of its own (TeacherClassifier)
         augmenter = resolve_augmentation(self.augment, X)
         device = resolve_device(self.device)
-        seed = seed_from(self.random_state)
         n = len(next(iter(X.values()))) if isinstance(X, Mapping) else len(X)
         if n < 2:
             raise ValueError(f"DINO pre-training needs at least 2 windows, got {n}.")
         rng = np.random.RandomState(seed)
         generator = torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
-        with _SeededContext(seed, device):
+        with SeededContext(seed, device):
             student = module.to(device)
             student.train()
             probe = _to_tensor(X, np.arange(min(2, n)), device)

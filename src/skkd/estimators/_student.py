@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from contextlib import contextmanager
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import _fit_context, clone
-from sklearn.frozen import FrozenEstimator
-from sklearn.pipeline import Pipeline
+from sklearn.base import _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skkd._modalities import Modalities
 from skkd.estimators._augment import AUGMENTERS, synthetic_windows
-from skkd.estimators._feedback import FeedbackTeacher, TeacherFeedback
+from skkd.estimators._base import (
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    UNIT_INTERVAL,
+    NeuralClassifierBase,
+    invalid_parameter,
+)
+from skkd.estimators._feedback import TeacherFeedback
 from skkd.estimators._inputs import (
     check_class_labels,
     check_inputs,
@@ -27,76 +33,33 @@ from skkd.estimators._inputs import (
     select_inputs,
     unlabeled_mask,
 )
-from skkd.estimators._net_builder import (
-    NON_NEGATIVE_REAL,
-    POSITIVE_INT,
-    POSITIVE_REAL,
-    UNIT_INTERVAL,
-    NeuralClassifierBase,
-    _SeededContext,
-    invalid_parameter,
-    seed_from,
+from skkd.estimators._seeding import SeededContext, seed_from
+from skkd.estimators._skorch_nets import (
+    ARRAY_KEY,
+    TEACHER_FEATURE_PREFIX,
+    TEACHER_LOGITS,
+    DistillationNet,
 )
-from skkd.estimators._teacher import TeacherClassifier
-from skkd.estimators._teacher_outputs import (
-    _take,
-    cross_fit_teacher_outputs,
-    fit_teacher,
-    handles_unlabeled,
-    neural_teacher,
-    teacher_outputs,
-)
-from skkd.nets import (
-    DistillationInputs,
-    DistillationLoss,
-    SemiSupervisedDistillationLoss,
-    build_module,
-)
+from skkd.estimators._teaching import Provider, ResolvedTeacher, TeacherTargets, take_rows
+from skkd.nets import DistillationLoss, build_module
+from skkd.nets._outputs import as_logits_and_embedding
 from skkd.nets.losses import LOGIT_LOSSES, UNLABELED
-from skkd.nets._wrapper import ARRAY_KEY, TEACHER_FEATURE_PREFIX, TEACHER_LOGITS, as_logits_and_embedding
 from skkd.utils import resolve_device
 
 __all__ = ["DistilledStudentClassifier"]
 
 
-def _seed_unset_random_states(estimator, seed):
-    """Give nested ``random_state=None`` parameters a seed (reproducible clones)."""
-    if seed is None:
-        return estimator
-    rng = np.random.RandomState(seed)
-    params = estimator.get_params(deep=True)
-    updates = {k: int(rng.randint(np.iinfo(np.int32).max)) for k in sorted(params)
-               if (k == "random_state" or k.endswith("__random_state")) and params[k] is None}
-    if updates:
-        estimator.set_params(**updates)
-    return estimator
+@dataclass
+class _TrainingData:
+    """A student fit's validated data: the teacher's view, the student's, the labels."""
 
-
-def _feature_scaling(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mean = features.mean(axis=0)
-    std = features.std(axis=0)
-    return mean, np.where(std > 1e-6, std, 1.0)
-
-
-def _scale(features: np.ndarray, scaling) -> np.ndarray:
-    mean, std = scaling
-    return ((features - mean) / std).astype(np.float32)
-
-
-@contextmanager
-def _tabular_teacher_hint(teacher, X):
-    """Turn a tabular teacher's failure on a dict ``X`` into an error naming ``teacher``."""
-    try:
-        yield
-    except (TypeError, ValueError) as exc:
-        inner = teacher.estimator if isinstance(teacher, FrozenEstimator) else teacher
-        if not isinstance(X, Mapping) or isinstance(inner, (TeacherClassifier, Pipeline)):
-            raise
-        raise ValueError(
-            f"teacher {type(inner).__name__} failed on X, a dict of modalities: it needs "
-            "tabular input. Use a TeacherClassifier, or a Pipeline starting with "
-            f"skkd.compose.ModalityTransformer that turns modalities into features ({exc})"
-        ) from exc
+    X_teacher: object  # the user's DataFrame, or the validated array / dict
+    X_student: object  # the student's inputs: array or dict of modalities
+    y: np.ndarray  # original labels (-1 marks unlabeled windows)
+    y_enc: np.ndarray  # encoded labels, UNLABELED for unlabeled windows
+    groups: np.ndarray | None
+    labeled: np.ndarray  # boolean mask
+    teacher_rows: np.ndarray | None  # the rows the teacher is fitted on (None: all)
 
 
 class DistilledStudentClassifier(NeuralClassifierBase):
@@ -120,9 +83,9 @@ class DistilledStudentClassifier(NeuralClassifierBase):
     all rows, because fold teachers embed into different spaces.
 
     The teacher never enters the student's optimizer and stays in eval mode:
-    its outputs reach the student's skorch net as extra keys of the input dict
-    (:class:`skkd.nets.DistillationInputs` removes them before the student
-    network and hands them to the loss).
+    its outputs ride along the student's training windows, and the student's
+    private skorch net hands them to :class:`skkd.nets.losses.DistillationLoss`
+    by name in ``get_loss`` (the student network never sees them).
 
     Parameters
     ----------
@@ -329,6 +292,11 @@ class DistilledStudentClassifier(NeuralClassifierBase):
                 self, "feature_weights", "None, a float in the range [0, inf) or a non-empty "
                 "dict {modality name: float in the range [0, inf)}", fw,
             )
+        if self.feedback and self.augment is not None:
+            raise ValueError(
+                "feedback=True cannot be combined with augment: the refined teacher "
+                "would have to relabel the synthetic windows; set augment=None."
+            )
 
     def _feature_spec(self) -> dict:
         fw = self.feature_weights
@@ -351,13 +319,52 @@ class DistilledStudentClassifier(NeuralClassifierBase):
             ``-1`` marks an unlabeled window when ``semi_supervised`` says so.
         groups : array-like of shape (n,), optional
             Subject of each window: cross-fitting folds and the early-stopping
-            split hold out whole subjects.
+            split hold out whole subjects. The teacher gets them where it takes
+            them: with scikit-learn's metadata routing on, where it requests them
+            (``set_fit_request(groups=True)``; an unset request raises); else when
+            its ``fit`` (or a Pipeline step's) has a ``groups`` parameter, or it
+            is a grid/randomized search (its splitter gets them).
 
         Returns
         -------
         self
         """
         self._check_params()
+        seed = seed_from(self.random_state)
+        teacher = ResolvedTeacher(self.teacher, seed)
+        data = self._training_data(X, y, groups, teacher)
+        self.teacher_ = teacher.fit(data.X_teacher, data.y, data.groups, rows=data.teacher_rows)
+        uses_targets = float(self.alpha) > 0 or bool(self._feature_spec()) or self.feedback
+        targets = teacher.targets(
+            data.X_teacher, data.y, data.groups, self.classes_,
+            feature_names=tuple(self._feature_spec()), cv=self.teacher_cv,
+            cross_fit=self.teacher_targets == "cross_fit" and uses_targets,
+            rows=data.teacher_rows)
+        net_input = self._net_input(data.X_student, targets.log_proba, targets.features)
+        train_rows, valid_rows = self._train_valid_rows(data, seed)
+        if valid_rows is None:
+            train, valid = (net_input, data.y_enc[train_rows]), None
+        else:
+            train = (net_input[train_rows], data.y_enc[train_rows])
+            valid = (net_input[valid_rows], data.y_enc[valid_rows])
+        self.n_augmented_ = 0
+        if self.augment is not None:
+            train = self._add_synthetic(train, data, train_rows, teacher, targets, seed)
+        device = resolve_device(self.device)
+        with SeededContext(seed, device):
+            student = self._build_student(data.X_student if valid_rows is None
+                                          else take_rows(data.X_student, train_rows))
+            criterion = self._criterion_kwargs(student, data, targets)
+            callbacks = self._feedback(data, targets, train, train_rows, valid, valid_rows)
+            self.net_ = self._make_net(
+                DistillationNet, student, DistillationLoss, criterion, valid, callbacks,
+                device, array_input=self._input_kind != "dict")
+            with self._thread_limit(student, data.X_student):
+                self.net_.fit(*train)
+        return self
+
+    def _training_data(self, X, y, groups, teacher: ResolvedTeacher) -> _TrainingData:
+        """Validate ``X``, ``y``, ``groups``; resolve the student's inputs; encode labels."""
         X_raw = X
         # NaN may sit in teacher-only columns (a teacher that handles them); the
         # student's own inputs are checked when they are selected
@@ -366,17 +373,14 @@ class DistilledStudentClassifier(NeuralClassifierBase):
             groups = np.asarray(groups)
             if len(groups) != len(y):
                 raise ValueError(f"groups has {len(groups)} entries but y has {len(y)}.")
-        # the teacher sees the user's X (its own pipeline may need a DataFrame)
-        X_teacher = X_raw if isinstance(X_raw, pd.DataFrame) else X_checked
-        kind, selection = resolve_student_inputs(
-            self.student_inputs, X_raw if isinstance(X_raw, (Mapping, pd.DataFrame)) else X_checked
-        )
+        named = isinstance(X_raw, (Mapping, pd.DataFrame))
+        kind, selection = resolve_student_inputs(self.student_inputs,
+                                                 X_raw if named else X_checked)
         self._input_kind = kind
         self.student_inputs_ = selection
         X_student = select_inputs(self, X_raw if kind != "array" else X_checked, kind,
                                   selection, reset=True)
-        teacher_semi = handles_unlabeled(self.teacher)
-        unlabeled = self._unlabeled(y, teacher_semi)
+        unlabeled = self._unlabeled(y, teacher.pretrains)
         labeled = ~unlabeled
         check_class_labels(y[labeled])
         self.n_unlabeled_ = int(unlabeled.sum())
@@ -384,134 +388,94 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         self.classes_ = self._label_encoder.classes_
         y_enc = np.full(len(y), UNLABELED, dtype=np.int64)
         y_enc[labeled] = self._label_encoder.transform(y[labeled])
-        # a teacher that cannot use unlabeled windows is fitted on the labelled ones
-        teacher_rows = None if teacher_semi or not self.n_unlabeled_ else labeled
-        seed = seed_from(self.random_state)
-        device = resolve_device(self.device)
-        features = self._feature_spec()
-        if self.feedback and self.augment is not None:
-            raise ValueError(
-                "feedback=True cannot be combined with augment: the refined teacher "
-                "would have to relabel the synthetic windows; set augment=None."
-            )
-        if self.feedback and neural_teacher(self.teacher)[1] is None:
+        if self.feedback and not teacher.neural:
             raise ValueError(
                 "feedback=True needs a neural teacher (TeacherClassifier or a Pipeline "
                 f"ending in one); got {type(self.teacher).__name__}."
             )
+        # the teacher sees the user's X (its own pipeline may need a DataFrame); one
+        # that cannot use unlabeled windows is fitted on the labelled ones
+        return _TrainingData(
+            X_teacher=X_raw if isinstance(X_raw, pd.DataFrame) else X_checked,
+            X_student=X_student, y=y, y_enc=y_enc, groups=groups, labeled=labeled,
+            teacher_rows=None if teacher.pretrains or not self.n_unlabeled_ else labeled)
 
-        # 1. the teacher and its targets
-        frozen = isinstance(self.teacher, FrozenEstimator)
-        if frozen:
-            self.teacher_ = self.teacher
-        else:
-            teacher = _seed_unset_random_states(clone(self.teacher), seed)
-            with _tabular_teacher_hint(self.teacher, X_teacher):
-                self.teacher_ = fit_teacher(teacher, X_teacher, y, groups, labeled=teacher_rows)
-        feature_names = tuple(features)
-        self._check_feature_names(feature_names)
-        with _tabular_teacher_hint(self.teacher, X_teacher):
-            log_proba, feats = teacher_outputs(
-                self.teacher_, X_teacher, self.classes_, feature_names
+    def _net_input(self, X_student, log_proba, features) -> Modalities:
+        """The student's inputs plus the teacher's outputs, one row per window."""
+        base = {ARRAY_KEY: X_student} if self._input_kind != "dict" else dict(X_student)
+        return Modalities({**base, TEACHER_LOGITS: log_proba,
+                           **{TEACHER_FEATURE_PREFIX + k: v for k, v in features.items()}})
+
+    def _train_valid_rows(self, data: _TrainingData, seed):
+        """Training and early-stopping rows (validation rows are labelled; None: no split)."""
+        all_rows = np.arange(len(data.y_enc))
+        if not self.early_stopping:
+            return all_rows, None
+        train_rows, valid_rows = self._validation_split(len(all_rows), data.y_enc,
+                                                        data.groups, seed)
+        # validation needs labels: unlabeled held-out windows still teach
+        unlabeled = ~data.labeled
+        train_rows = np.sort(np.concatenate([train_rows, valid_rows[unlabeled[valid_rows]]]))
+        valid_rows = valid_rows[data.labeled[valid_rows]]
+        if not len(valid_rows):
+            raise ValueError(
+                "early_stopping: the validation split holds no labelled window; "
+                "raise validation_fraction or label more windows."
             )
-        # z-score the teacher embeddings so MSE is on the scale of the CE term
-        self._feature_scaling = {k: _feature_scaling(v) for k, v in feats.items()}
-        feats = {k: _scale(v, self._feature_scaling[k]) for k, v in feats.items()}
-        n = len(y_enc)
-        all_rows = np.arange(n)
-        providers = [(self.teacher_, all_rows, all_rows, True, feature_names)]
-        uses_targets = float(self.alpha) > 0 or bool(features) or bool(self.feedback)
-        if self.teacher_targets == "cross_fit" and not frozen and uses_targets:
-            teacher = _seed_unset_random_states(clone(self.teacher), seed)
-            log_proba, _, folds = cross_fit_teacher_outputs(
-                teacher, X_teacher, y, groups=groups, cv=self.teacher_cv,
-                classes=self.classes_, random_state=seed, labeled=teacher_rows,
-            )
-            providers = [(est, tr, te, True, ()) for est, tr, te in folds]
-            if feature_names:
-                providers.append((self.teacher_, all_rows, all_rows, False, feature_names))
+        return train_rows, valid_rows
 
-        # 2. the student's net input: its own inputs + the teacher's outputs
-        array_input = kind != "dict"
-        base = {ARRAY_KEY: X_student} if array_input else dict(X_student)
-        net_input = Modalities({**base, TEACHER_LOGITS: log_proba,
-                                **{TEACHER_FEATURE_PREFIX + k: v for k, v in feats.items()}})
-        valid = None
-        train_rows = all_rows
-        if self.early_stopping:
-            train_rows, valid_rows = self._validation_split(n, y_enc, groups, seed)
-            # validation needs labels: unlabeled held-out windows still teach
-            train_rows = np.sort(np.concatenate([train_rows, valid_rows[unlabeled[valid_rows]]]))
-            valid_rows = valid_rows[labeled[valid_rows]]
-            if not len(valid_rows):
-                raise ValueError(
-                    "early_stopping: the validation split holds no labelled window; "
-                    "raise validation_fraction or label more windows."
-                )
-            valid = (net_input[valid_rows], y_enc[valid_rows])
-        train_input = net_input[train_rows] if self.early_stopping else net_input
-        train_y = y_enc[train_rows]
-        self.n_augmented_ = 0
-        if self.augment is not None:
-            synthetic = self._synthetic_input(
-                _take(X_teacher, train_rows), y_enc[train_rows], kind, feature_names, seed
-            )
-            self.n_augmented_ = len(synthetic[TEACHER_LOGITS])
-            train_input = Modalities({k: np.concatenate([train_input[k], synthetic[k]])
-                                      for k in train_input.keys()})
-            train_y = np.concatenate([train_y, np.full(self.n_augmented_, UNLABELED)])
-
-        with _SeededContext(seed, device):
-            student = self._build_student(X_student[train_rows] if self.early_stopping
-                                          else X_student)
-            module = DistillationInputs(student, feature_names, array_input=array_input)
-            emb_dim = self._embedding_dim(student, X_student)
-            criterion_kwargs = {
-                "alpha": float(self.alpha),
-                "temperature": float(self.temperature),
-                "logit_loss": self.logit_loss,
-                "student_dim": emb_dim,
-                "feature_dims": {k: v.shape[1] for k, v in feats.items()},
-                "feature_weights": features,
-                **self._class_weight_kwargs(y[labeled]),
-            }
-            extra = []
-            if self.feedback:
-                targets = [(train_input, train_rows)]
-                if valid is not None:
-                    targets.append((valid[0], valid_rows))
-                extra.append(("teacher_feedback", TeacherFeedback(
-                    [FeedbackTeacher(copy.deepcopy(est), tr[labeled[tr]], te, give, names)
-                     for est, tr, te, give, names in providers],
-                    X_teacher, y_enc, Modalities(base), self.classes_, targets,
-                    every=self.feedback_every, steps=self.feedback_steps,
-                    weight=self.feedback_weight, temperature=float(self.temperature),
-                    lr=self.feedback_lr, batch_size=self.batch_size,
-                    logits_key=TEACHER_LOGITS, feature_prefix=TEACHER_FEATURE_PREFIX,
-                    feature_scaling=self._feature_scaling,
-                )))
-            criterion = (SemiSupervisedDistillationLoss if self.n_unlabeled_ or self.n_augmented_
-                         else DistillationLoss)
-            self.net_ = self._make_net(module, criterion, criterion_kwargs, valid, extra, device)
-            self.net_.fit(train_input, train_y)
-        return self
-
-    def _synthetic_input(self, X_teacher, y_enc, kind, feature_names, seed) -> Modalities:
-        """Synthetic windows labelled by ``teacher_``: the student's part + teacher outputs.
+    def _add_synthetic(self, train, data, train_rows, teacher: ResolvedTeacher,
+                       targets: TeacherTargets, seed):
+        """``train`` plus synthetic windows labelled by ``teacher_`` (``augment``).
 
         They enter training as unlabeled windows (soft targets and feature
         matching, no cross-entropy); see :mod:`skkd.estimators._augment`.
         """
         rng = np.random.RandomState(0 if seed is None else seed)
-        X_syn = synthetic_windows(self.augment, X_teacher, y_enc, self.augment_ratio, rng)
-        with _tabular_teacher_hint(self.teacher, X_syn):
-            log_proba, feats = teacher_outputs(self.teacher_, X_syn, self.classes_,
-                                               feature_names)
-        feats = {k: _scale(v, self._feature_scaling[k]) for k, v in feats.items()}
-        X_student = select_inputs(self, X_syn, kind, self.student_inputs_, reset=False)
-        base = {ARRAY_KEY: X_student} if kind != "dict" else dict(X_student)
-        return Modalities({**base, TEACHER_LOGITS: log_proba.astype(np.float32),
-                           **{TEACHER_FEATURE_PREFIX + k: v for k, v in feats.items()}})
+        X_syn = synthetic_windows(self.augment, take_rows(data.X_teacher, train_rows),
+                                  data.y_enc[train_rows], self.augment_ratio, rng)
+        log_proba, features = teacher.outputs(X_syn, self.classes_, tuple(self._feature_spec()))
+        X_student = select_inputs(self, X_syn, self._input_kind, self.student_inputs_,
+                                  reset=False)
+        synthetic = self._net_input(X_student, log_proba.astype(np.float32),
+                                    targets.scale(features))
+        self.n_augmented_ = len(log_proba)
+        X_train, y_train = train
+        return (Modalities({k: np.concatenate([X_train[k], synthetic[k]])
+                            for k in X_train.keys()}),
+                np.concatenate([y_train, np.full(self.n_augmented_, UNLABELED)]))
+
+    def _criterion_kwargs(self, student, data: _TrainingData, targets: TeacherTargets) -> dict:
+        return {
+            "alpha": float(self.alpha),
+            "temperature": float(self.temperature),
+            "logit_loss": self.logit_loss,
+            "student_dim": self._embedding_dim(student, data.X_student),
+            "feature_dims": {k: v.shape[1] for k, v in targets.features.items()},
+            "feature_weights": self._feature_spec(),
+            "unlabeled": bool(self.n_unlabeled_ or self.n_augmented_),
+            **self._class_weight_kwargs(data.y[data.labeled]),
+        }
+
+    def _feedback(self, data, targets: TeacherTargets, train, train_rows, valid, valid_rows):
+        """The EmotionKD feedback callback (``feedback=True``), as skorch callbacks."""
+        if not self.feedback:
+            return []
+        refined = [Provider(copy.deepcopy(p.teacher), p.fit_rows[data.labeled[p.fit_rows]],
+                            p.target_rows, p.gives_logits, p.feature_names)
+                   for p in targets.providers]
+        rewritten = [(train[0], train_rows)]
+        if valid is not None:
+            rewritten.append((valid[0], valid_rows))
+        base = {ARRAY_KEY: data.X_student} if self._input_kind != "dict" else data.X_student
+        return [("teacher_feedback", TeacherFeedback(
+            refined, data.X_teacher, data.y_enc, Modalities(base), self.classes_, rewritten,
+            every=self.feedback_every, steps=self.feedback_steps,
+            weight=self.feedback_weight, temperature=float(self.temperature),
+            lr=self.feedback_lr, batch_size=self.batch_size,
+            logits_key=TEACHER_LOGITS, feature_prefix=TEACHER_FEATURE_PREFIX,
+            feature_scaling=targets.scaling,
+        ))]
 
     def _unlabeled(self, y, teacher_semi: bool) -> np.ndarray:
         """Mask of the unlabeled windows (``y == -1``) under ``semi_supervised``."""
@@ -530,23 +494,6 @@ class DistilledStudentClassifier(NeuralClassifierBase):
             )
         return marked
 
-    def _check_feature_names(self, names):
-        if not names:
-            return
-        transform, net = neural_teacher(self.teacher_)
-        if net is None:
-            raise ValueError(
-                "feature_weights needs a neural teacher (TeacherClassifier, or a Pipeline "
-                f"ending in one); got {type(self.teacher).__name__}."
-            )
-        available = {k for k, v in net.embedding_dims().items() if v is not None} | {"fused"}
-        unknown = [k for k in names if k not in available]
-        if unknown:
-            raise ValueError(
-                f"feature_weights keys {unknown} are not teacher embeddings; available: "
-                f"{sorted(available)} ('fused' is the teacher's penultimate layer)."
-            )
-
     def _build_student(self, X_student):
         if self.module == "auto":
             return build_module(X_student, len(self.classes_), **self._module_options())
@@ -559,7 +506,7 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         dim = getattr(student, "embedding_dim", None)
         if dim is not None:
             return int(dim)
-        probe = _take(X_student, np.arange(min(2, len(X_student))))
+        probe = take_rows(X_student, np.arange(min(2, len(X_student))))
         with torch.no_grad():
             was_training = student.training
             student.eval()
@@ -571,19 +518,34 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         return int(as_logits_and_embedding(out)[1].shape[1])
 
     # -- prediction ---------------------------------------------------------
-    def _student_input(self, X):
+    def prepare_input(self, X):
+        """The student's own inputs of ``X``, validated, as :attr:`prediction_module_` takes them.
+
+        A float32 array (the student's columns, in ``student_inputs_`` order)
+        or a dict of float32 arrays (its modalities).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> X = np.random.RandomState(0).randn(30, 5)
+        >>> student = DistilledStudentClassifier(
+        ...     LogisticRegression(), student_inputs=[0, 1], max_epochs=2, random_state=0)
+        >>> student.fit(X, np.arange(30) % 2).prepare_input(X).shape
+        (30, 2)
+        """
         check_is_fitted(self)
-        Xs = select_inputs(self, X, self._input_kind, self.student_inputs_, reset=False)
+        return select_inputs(self, X, self._input_kind, self.student_inputs_, reset=False)
+
+    def _net_X(self, X) -> Modalities:
+        Xs = self.prepare_input(X)
         return Modalities({ARRAY_KEY: Xs}) if self._input_kind != "dict" else Xs
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities from the student's inputs only (see ``student_inputs``)."""
-        return self._net_proba(self._student_input(X))
+        return self._net_proba(self._net_X(X))
 
     def embed(self, X) -> np.ndarray:
         """The student's embedding (penultimate representation) of each window."""
-        outs = self._net_outputs(self._student_input(X))
+        outs = self._net_outputs(self._net_X(X))
         return np.concatenate([o[1].cpu().numpy() for o in outs])
-
-    def _prediction_module(self):
-        return self.net_.module_.student

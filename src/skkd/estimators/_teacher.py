@@ -11,11 +11,13 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from skkd.estimators._base import NeuralClassifierBase
 from skkd.estimators._inputs import check_class_labels, check_inputs, unlabeled_mask
-from skkd.estimators._net_builder import NeuralClassifierBase, _SeededContext, seed_from
 from skkd.estimators._pretrain import DINOPretrainer
-from skkd.nets import DistillationLoss, build_module
-from skkd.nets._wrapper import as_logits_and_embedding
+from skkd.estimators._seeding import SeededContext, seed_from
+from skkd.estimators._skorch_nets import ClassifierNet
+from skkd.nets import build_module
+from skkd.nets._outputs import as_logits_and_embedding
 from skkd.utils import resolve_device
 
 __all__ = ["TeacherClassifier"]
@@ -188,7 +190,8 @@ class TeacherClassifier(NeuralClassifierBase):
         self
         """
         self._check_params()
-        pretrainer = self._pretrainer()
+        seed = seed_from(self.random_state)
+        pretrainer = self._pretrainer(seed)
         X, y = check_inputs(self, X, y, reset=True)
         if groups is not None and len(groups) != len(y):
             raise ValueError(f"groups has {len(groups)} entries but y has {len(y)}.")
@@ -208,7 +211,6 @@ class TeacherClassifier(NeuralClassifierBase):
         X_labeled = X[labeled] if self.n_unlabeled_ else X
         groups_labeled = None if groups is None else np.asarray(groups)[labeled]
         device = resolve_device(self.device)
-        seed = seed_from(self.random_state)
         valid = None
         train_X, train_y = X_labeled, y_enc
         if self.early_stopping:
@@ -216,26 +218,27 @@ class TeacherClassifier(NeuralClassifierBase):
             train_X, train_y = X_labeled[tr], y_enc[tr]
             valid = (X_labeled[va], y_enc[va])
         self.pretrain_history_ = None
-        with _SeededContext(seed, device):
+        with SeededContext(seed, device):
             if pretrainer is None:
                 module = self._build_module(train_X, len(self.classes_))
             else:
                 # standardisation statistics and pre-training from every window
                 module = self._build_module(X, len(self.classes_))
-                pretrainer._fit_module(module, X)
+                pretrainer.pretrain(module, X)
                 self.pretrain_history_ = list(pretrainer.history_)
-            self.net_ = self._make_net(
-                module, DistillationLoss,
-                {"alpha": 0.0, **self._class_weight_kwargs(y_labeled)}, valid, [], device
-            )
-            self.net_.fit(train_X, train_y)
+            weights = self._class_weight_kwargs(y_labeled).get("class_weights")
+            criterion_kwargs = {} if weights is None else {
+                "weight": torch.as_tensor(weights, dtype=torch.float32)}
+            self.net_ = self._make_net(ClassifierNet, module, torch.nn.CrossEntropyLoss,
+                                       criterion_kwargs, valid, [], device)
+            with self._thread_limit(module, train_X):
+                self.net_.fit(train_X, train_y)
         return self
 
-    def _pretrainer(self):
-        """A fresh :class:`DINOPretrainer` for this fit, or ``None``."""
+    def _pretrainer(self, seed: int | None):
+        """A fresh :class:`DINOPretrainer` for this fit (seeded by ``seed``), or ``None``."""
         if self.pretrain is None:
             return None
-        seed = seed_from(self.random_state)
         if isinstance(self.pretrain, str):  # "dino"
             return DINOPretrainer(device=self.device, random_state=seed)
         pretrainer = clone(self.pretrain)
@@ -243,17 +246,32 @@ class TeacherClassifier(NeuralClassifierBase):
             pretrainer.set_params(random_state=seed)
         return pretrainer
 
-    def _transform_input(self, X):
+    def prepare_input(self, X):
+        """Validate ``X`` and return what :attr:`prediction_module_` takes.
+
+        A float32 array, or a dict of float32 arrays (one per modality); with
+        :attr:`prediction_module_` it runs the network outside skkd (export,
+        serving, inspection).
+
+        Examples
+        --------
+        >>> import numpy as np, torch
+        >>> X = np.random.RandomState(0).randn(20, 3)
+        >>> clf = TeacherClassifier(max_epochs=2, random_state=0).fit(X, np.arange(20) % 2)
+        >>> logits = clf.prediction_module_(torch.as_tensor(clf.prepare_input(X)))[0]
+        >>> tuple(logits.shape)
+        (20, 2)
+        """
         check_is_fitted(self)
         return check_inputs(self, X, reset=False)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, columns in the order of ``classes_``."""
-        return self._net_proba(self._transform_input(X))
+        return self._net_proba(self.prepare_input(X))
 
     def decision_function_logits(self, X) -> np.ndarray:
         """Raw logits ``(n, n_classes)`` (before softmax)."""
-        outs = self._net_outputs(self._transform_input(X))
+        outs = self._net_outputs(self.prepare_input(X))
         return np.concatenate([as_logits_and_embedding(o)[0].cpu().numpy() for o in outs])
 
     def embed(self, X, *, per_modality: bool = False):
@@ -271,14 +289,14 @@ class TeacherClassifier(NeuralClassifierBase):
         -------
         ndarray of shape (n, d), or dict of such arrays
         """
-        X = self._transform_input(X)
+        X = self.prepare_input(X)
         if per_modality:
             if not hasattr(self.net_.module_, "modality_embeddings"):
                 raise ValueError(
                     "embed(per_modality=True) needs a multimodal network (dict X with "
                     "module='auto'); this teacher has a single encoder."
                 )
-            outs = self._net_outputs(X, lambda m, xb: m.modality_embeddings(**xb))
+            outs = self._net_outputs(X, lambda net, xb: net.module_.modality_embeddings(**xb))
             return {k: np.concatenate([o[k].cpu().numpy() for o in outs]) for k in outs[0]}
         outs = self._net_outputs(X)
         return np.concatenate([as_logits_and_embedding(o)[1].cpu().numpy() for o in outs])

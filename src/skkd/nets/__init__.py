@@ -23,7 +23,6 @@ from skkd.nets._dino import (
 from skkd.nets._fusion import EncoderClassifier, FusionClassifier
 from skkd.nets._layers import ProjectedEncoder, Standardize
 from skkd.nets._mlp import MLPEncoder
-from skkd.nets._wrapper import DistillationInputs
 from skkd.nets.losses import (
     DINOLoss,
     DistillationLoss,
@@ -42,7 +41,6 @@ __all__ = [
     "ConvEncoder",
     "DINOHead",
     "DINOLoss",
-    "DistillationInputs",
     "DistillationLoss",
     "EncoderClassifier",
     "FeatureMatchingLoss",

@@ -8,8 +8,9 @@ The student's objective is a weighted sum (:class:`DistillationLoss`) of
   learned projection ``P_m`` per teacher modality (StressID),
 
 and EmotionKD's adaptive feedback refines the teacher with
-:func:`teacher_feedback_loss`. With unlabeled windows (``y == -1``),
-:class:`SemiSupervisedDistillationLoss` skips them in the CE term only.
+:func:`teacher_feedback_loss`. With ``unlabeled=True`` (or
+:class:`SemiSupervisedDistillationLoss`), windows labelled ``-1`` skip the CE
+term only.
 Self-supervised teacher pre-training uses :class:`DINOLoss`
 (:func:`dino_loss` with a running centre).
 """
@@ -235,16 +236,22 @@ class FeatureMatchingLoss(nn.Module):
         return total
 
 
+#: label of an unlabeled window inside the student's net (encoded labels are >= 0)
+UNLABELED = -1
+
+#: the soft-target terms DistillationLoss can use, by name
+LOGIT_LOSSES = ("hinton", "dkd", "dist")
+
+
 class DistillationLoss(nn.Module):
     """The student's objective: CE, soft targets and feature matching, weighted.
 
     ``(1 - alpha) · CE(s, y) + alpha · T² · KL(t ‖ s) + Σ_m w_m · MSE(P_m f, f_m)``.
 
-    Called by skorch as ``criterion(y_pred, y_true)`` where ``y_pred`` is the
-    output of :class:`~skkd.nets.DistillationInputs`: ``(logits, embedding)``
-    without teacher outputs (prediction; plain CE), or ``(logits, embedding,
-    teacher_logits, *teacher_features)`` in training, the features in the
-    order of ``feature_names``.
+    Called as ``loss(logits, y, embedding=..., teacher_logits=...,
+    teacher_features={name: tensor})`` — by the students' skorch net, which
+    reads the teacher's outputs from the training batch by name. Without
+    ``teacher_logits`` (scoring new data) it is the cross-entropy alone.
 
     Parameters
     ----------
@@ -263,14 +270,21 @@ class DistillationLoss(nn.Module):
         The soft-target term: :func:`soft_target_loss`,
         :func:`decoupled_kd_loss` (its target class is the label, or the
         teacher's argmax for an unlabeled window) or :func:`dist_loss`.
+    unlabeled : bool, default=False
+        Windows labelled :data:`UNLABELED` (``-1``) skip the CE term, which
+        is averaged over the labelled windows of the batch (0 when there are
+        none); soft targets and feature matching use every window, which is
+        how unlabeled (or synthetic) windows teach the student.
 
     Examples
     --------
     >>> import torch
-    >>> loss = DistillationLoss(alpha=0.0)
-    >>> y_pred = (torch.zeros(2, 2), torch.zeros(2, 3))
-    >>> round(float(loss(y_pred, torch.tensor([0, 1]))), 4)
+    >>> loss = DistillationLoss(alpha=0.5, temperature=2.0)
+    >>> logits, y = torch.zeros(2, 2), torch.tensor([0, 1])
+    >>> round(float(loss(logits, y)), 4)  # no teacher outputs: cross-entropy
     0.6931
+    >>> round(float(loss(logits, y, teacher_logits=torch.zeros(2, 2))), 4)
+    0.3466
     """
 
     def __init__(
@@ -282,6 +296,7 @@ class DistillationLoss(nn.Module):
         feature_weights: Mapping[str, float] | None = None,
         class_weights: Sequence[float] | None = None,
         logit_loss: str = "hinton",
+        unlabeled: bool = False,
     ):
         super().__init__()
         if logit_loss not in LOGIT_LOSSES:
@@ -295,6 +310,7 @@ class DistillationLoss(nn.Module):
         )
         self.alpha = float(alpha)
         self.temperature = float(temperature)
+        self.unlabeled = bool(unlabeled)
         feature_dims = dict(feature_dims or {})
         self.feature_names: Sequence[str] = list(feature_dims)
         self.features = (
@@ -303,21 +319,40 @@ class DistillationLoss(nn.Module):
             else None
         )
 
-    def forward(self, y_pred, y_true: torch.Tensor) -> torch.Tensor:
-        if not isinstance(y_pred, (tuple, list)):
-            return cross_entropy(y_pred, y_true, self.class_weights)
-        logits = y_pred[0]
-        ce = cross_entropy(logits, y_true, self.class_weights)
-        if len(y_pred) <= 2:  # no teacher outputs (e.g. scoring new data)
+    def forward(
+        self,
+        logits: torch.Tensor,
+        y_true: torch.Tensor,
+        *,
+        embedding: torch.Tensor | None = None,
+        teacher_logits: torch.Tensor | None = None,
+        teacher_features: Mapping[str, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        ce = self.label_term(logits, y_true)
+        if teacher_logits is None:
             return ce
-        teacher_logits = y_pred[2]
         loss = (1.0 - self.alpha) * ce
         if self.alpha > 0:
             loss = loss + self.alpha * self.logit_term(logits, teacher_logits, y_true)
         if self.features is not None:
-            feats = dict(zip(self.feature_names, y_pred[3:]))
-            loss = loss + self.features(y_pred[1], feats)
+            if embedding is None or teacher_features is None:
+                raise ValueError(
+                    "DistillationLoss with feature matching needs `embedding` and "
+                    f"`teacher_features` ({self.feature_names})."
+                )
+            loss = loss + self.features(embedding, teacher_features)
         return loss
+
+    def label_term(self, logits: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+        """The cross-entropy on the labels (on the labelled windows if ``unlabeled``)."""
+        if not self.unlabeled:
+            return cross_entropy(logits, y_true, self.class_weights)
+        labeled = y_true != UNLABELED
+        # a batch without labels contributes a zero that stays in the graph, so that
+        # backward() works even when no other term is active
+        if not bool(labeled.any()):
+            return logits.sum() * 0.0
+        return cross_entropy(logits[labeled], y_true[labeled], self.class_weights)
 
     def logit_term(self, logits, teacher_logits, y_true) -> torch.Tensor:
         """The soft-target term chosen by ``logit_loss`` (unweighted by ``alpha``)."""
@@ -329,51 +364,24 @@ class DistillationLoss(nn.Module):
         return soft_target_loss(logits, teacher_logits, self.temperature)
 
 
-#: the soft-target terms DistillationLoss can use, by name
-LOGIT_LOSSES = ("hinton", "dkd", "dist")
-
-
-# -- semi-supervised distillation and DINO self-distillation ---------------------------------
-#: label of an unlabeled window inside the student's net (encoded labels are >= 0)
-UNLABELED = -1
-
-
 class SemiSupervisedDistillationLoss(DistillationLoss):
-    """:class:`DistillationLoss` where windows labelled :data:`UNLABELED` skip the CE term.
-
-    The cross-entropy is averaged over the labelled windows of the batch (0
-    when there are none); soft targets and feature matching use every
-    window, which is how unlabeled windows teach the student.
+    """:class:`DistillationLoss` with ``unlabeled=True``: ``-1`` windows skip the CE term.
 
     Examples
     --------
     >>> import torch
     >>> loss = SemiSupervisedDistillationLoss(alpha=0.0)
     >>> logits = torch.tensor([[0.0, 0.0], [5.0, -5.0]])
-    >>> y_pred = (logits, torch.zeros(2, 3), torch.zeros(2, 2))
-    >>> round(float(loss(y_pred, torch.tensor([0, -1]))), 4)
+    >>> round(float(loss(logits, torch.tensor([0, -1]), teacher_logits=torch.zeros(2, 2))), 4)
     0.6931
     """
 
-    def forward(self, y_pred, y_true: torch.Tensor) -> torch.Tensor:
-        logits = y_pred[0] if isinstance(y_pred, (tuple, list)) else y_pred
-        labeled = y_true != UNLABELED
-        # a batch without labels contributes a zero that stays in the graph, so that
-        # backward() works even when no other term is active
-        ce = (cross_entropy(logits[labeled], y_true[labeled], self.class_weights)
-              if bool(labeled.any())
-              else logits.sum() * 0.0)
-        if not isinstance(y_pred, (tuple, list)) or len(y_pred) <= 2:
-            return ce
-        loss = (1.0 - self.alpha) * ce
-        if self.alpha > 0:
-            loss = loss + self.alpha * self.logit_term(logits, y_pred[2], y_true)
-        if self.features is not None:
-            feats = dict(zip(self.feature_names, y_pred[3:]))
-            loss = loss + self.features(y_pred[1], feats)
-        return loss
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("unlabeled", True)
+        super().__init__(*args, **kwargs)
 
 
+# -- DINO self-distillation -------------------------------------------------------------------
 def dino_teacher_probabilities(
     teacher_logits: torch.Tensor, center: torch.Tensor, temperature: float
 ) -> torch.Tensor:

@@ -1,8 +1,9 @@
-"""Shared skorch wrapping: parameters, seeding, the net, batched module calls.
+"""NeuralClassifierBase: the parameters, checks and skorch net both estimators share.
 
-Both estimators *build* a :class:`skorch.NeuralNetClassifier` in ``fit``
-(``net_``); neither subclasses skorch (DESIGN §4). Parameters are checked
-with scikit-learn's ``_parameter_constraints`` at the start of ``fit``.
+Both estimators *build* a private skorch net in ``fit`` (``net_``, see
+:mod:`skkd.estimators._skorch_nets`); neither subclasses skorch (DESIGN §4).
+Parameters are checked with scikit-learn's ``_parameter_constraints`` at the
+start of ``fit``; extra keyword arguments must be skorch-prefixed.
 """
 
 from __future__ import annotations
@@ -16,22 +17,21 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, EarlyStopping
-from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 from torch import nn
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
-from torch.utils.data._utils.collate import default_convert
 
+from skkd.estimators._loading import BatchIndexDataset, BatchIndexLoader
+from skkd.estimators._skorch_nets import softmax_probabilities
+from skkd.nets._outputs import as_logits_and_embedding
 from skkd.utils import resolve_device
+from skkd.utils._threads import limited_torch_threads, torch_threads_for, window_size
 
-__all__ = ["NeuralClassifierBase", "softmax_probabilities"]
+__all__ = ["NeuralClassifierBase"]
 
 #: prefixes of the extra keyword parameters forwarded to skorch
 KWARG_PREFIXES = (
@@ -44,34 +44,10 @@ AUTO_MODULE_OPTIONS = (
 )
 
 
-def softmax_probabilities(logits: torch.Tensor) -> torch.Tensor:
-    """skorch's ``predict_nonlinearity``: logits → class probabilities."""
-    return torch.softmax(logits, dim=-1)
-
-
-def seed_from(random_state) -> int | None:
-    """An int seed drawn from ``random_state`` (``None`` stays ``None``)."""
-    if random_state is None:
-        return None
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-class _SeededContext:
-    """Fork torch's RNG and seed it, so a fit is reproducible without side effects."""
-
-    def __init__(self, seed: int | None, device: str):
-        self.seed = seed
-        devices = [torch.cuda.current_device()] if device.startswith("cuda") else []
-        self._fork = torch.random.fork_rng(devices=devices)
-
-    def __enter__(self):
-        self._fork.__enter__()
-        if self.seed is not None:
-            torch.manual_seed(self.seed)
-        return self
-
-    def __exit__(self, *exc):
-        return self._fork.__exit__(*exc)
+#: input bytes per prediction batch (predict_proba, embed)
+PREDICT_BATCH_BYTES = 4 * 2 ** 20
+#: parameters assumed for the thread budget of a module skorch has yet to build
+ASSUMED_PARAMS = 10_000
 
 
 def invalid_parameter(estimator, name: str, expected: str, value) -> InvalidParameterError:
@@ -91,63 +67,6 @@ UNIT_INTERVAL = Interval(Real, 0, 1, closed="both")
 
 def _is_subclass(value, base: type) -> bool:
     return isinstance(value, type) and issubclass(value, base)
-
-
-class BatchIndexLoader(DataLoader):
-    """A :class:`~torch.utils.data.DataLoader` that indexes the data once per batch.
-
-    skorch's default loader fetches every window on its own and collates them,
-    which dominates training time for the small networks used here. This one
-    draws the same batches (the same :class:`RandomSampler` permutation, in
-    the same order) and fetches each with one fancy-indexing operation, so
-    results are unchanged and the per-window Python overhead is gone; the
-    fetched arrays are fresh copies, so read-only inputs stay untouched.
-    """
-
-    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, generator=None, **kwargs):
-        sampler = (RandomSampler(dataset, generator=generator) if shuffle
-                   else SequentialSampler(dataset))
-        super().__init__(dataset, batch_size=None, generator=generator,
-                         sampler=_ArrayBatchSampler(sampler, batch_size, drop_last),
-                         collate_fn=default_convert, **kwargs)
-
-
-class BatchIndexDataset(Dataset):
-    """skorch's :class:`~skorch.dataset.Dataset`, indexed by a whole batch of rows at once.
-
-    With an index array (from :class:`BatchIndexLoader`) arrays and dicts of
-    arrays are sliced with one numpy fancy-indexing call each; anything else
-    goes through skorch's own indexing.
-    """
-
-    def __getitem__(self, i):
-        if not isinstance(i, np.ndarray) or self.X_is_ndframe:
-            return super().__getitem__(i)
-        X = self.X
-        if isinstance(X, Mapping):
-            Xi = {k: v[i] for k, v in X.items()}
-        elif isinstance(X, np.ndarray):
-            Xi = X[i]
-        else:
-            return super().__getitem__(i)
-        yi = None if self.y is None else np.asarray(self.y)[i]
-        return self.transform(Xi, yi)
-
-
-class _ArrayBatchSampler(BatchSampler):
-    """:class:`BatchSampler` yielding index arrays (fast fancy indexing, no per-item checks)."""
-
-    def __iter__(self):
-        for batch in super().__iter__():
-            yield np.asarray(batch, dtype=np.int64)
-
-
-def module_forward(module: nn.Module, X_batch):
-    """Call ``module`` on a batch: ``module(**X)`` for a dict, else ``module(X)``."""
-    if isinstance(X_batch, Mapping):
-        return module(**X_batch)
-    return module(X_batch)
 
 
 class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
@@ -294,7 +213,9 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             splitter = ShuffleSplit(1, test_size=self.validation_fraction, random_state=seed)
             return next(splitter.split(np.zeros(n)))
 
-    def _make_net(self, module, criterion, criterion_kwargs, valid_data, extra_callbacks, device):
+    def _make_net(self, net_class, module, criterion, criterion_kwargs, valid_data,
+                  extra_callbacks, device, **net_kwargs):
+        """A ``net_class`` (a private skorch net) set up from this estimator's parameters."""
         callbacks = [copy.deepcopy(c) for c in (self.callbacks or [])]
         callbacks += list(extra_callbacks)
         if valid_data is not None:
@@ -315,7 +236,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             options["callbacks__print_log"] = None
         options.update({f"criterion__{k}": v for k, v in criterion_kwargs.items()})
         options.update(self._skorch_kwargs())  # the user's settings win
-        return NeuralNetClassifier(
+        return net_class(
             module,
             criterion=criterion,
             optimizer=self.optimizer,
@@ -327,44 +248,68 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             predict_nonlinearity=softmax_probabilities,
             device=device,
             verbose=self.verbose,
+            **net_kwargs,
             **options,
         )
 
     # -- prediction ---------------------------------------------------------
-    # torch's DataLoader draws a seed from the global RNG on every pass: prediction
-    # forks the RNG so that it leaves the caller's random state as it was.
+    @property
+    def prediction_module_(self) -> nn.Module:
+        """The fitted :class:`torch.nn.Module` that makes the predictions.
+
+        It maps :meth:`prepare_input`'s output (as tensors; ``module(x)`` for
+        an array, ``module(**x)`` for a dict) to ``(logits, embedding)``.
+        """
+        check_is_fitted(self, "net_")
+        return self.net_.module_
+
+    def _thread_limit(self, module, X):
+        """Bound torch's threads while ``module`` runs on ``X`` (see :mod:`skkd.utils._threads`)."""
+        n_params = (sum(p.numel() for p in module.parameters())
+                    if isinstance(module, nn.Module) else ASSUMED_PARAMS)
+        return limited_torch_threads(torch_threads_for(n_params, self.batch_size,
+                                                       window_size(X)))
+
     def _net_proba(self, X) -> np.ndarray:
-        """skorch's ``predict_proba`` on prepared ``X``, as float64."""
-        with torch.random.fork_rng(devices=[]):
-            return self.net_.predict_proba(X).astype(np.float64)
+        """Class probabilities (softmax of the logits) for the net's input ``X``, float64."""
+        outs = self._net_outputs(X, lambda net, Xb: softmax_probabilities(
+            as_logits_and_embedding(net.infer(Xb))[0]))
+        return np.concatenate([o.cpu().numpy() for o in outs]).astype(np.float64)
 
     def _net_outputs(self, X, fn=None) -> list:
-        """Run the fitted module batch-wise in eval mode (no grad); ``fn(module, Xb)``."""
+        """Run the fitted network on ``X`` in large batches, in eval mode, without gradients.
+
+        ``fn(net, Xb)`` replaces the net's own forward pass (``net.infer``).
+        Each batch holds up to :data:`PREDICT_BATCH_BYTES` of input (at least
+        ``batch_size`` windows): far fewer Python round trips than skorch's
+        training-size batches, and the same values row by row.
+        """
+        check_is_fitted(self, "net_")
         net = self.net_
-        fn = fn or module_forward
-        dataset = net.get_dataset(X)
-        module = net.module_
-        module.eval()
+        net.module_.eval()
+        n = len(next(iter(X.values()))) if isinstance(X, Mapping) else len(X)
+        arrays = X.values() if isinstance(X, Mapping) else [X]
+        row_bytes = max(1, sum(np.asarray(a[:1]).nbytes for a in arrays))
+        rows = max(int(self.batch_size), PREDICT_BATCH_BYTES // row_bytes)
         outputs = []
-        with torch.no_grad(), torch.random.fork_rng(devices=[]):
-            for batch in net.get_iterator(dataset, training=False):
-                Xb = to_tensor(batch[0], device=net.device)
-                outputs.append(fn(module, Xb))
+        with torch.no_grad(), self._thread_limit(net.module_, X):
+            for start in range(0, n, rows):
+                part = ({k: v[start:start + rows] for k, v in X.items()}
+                        if isinstance(X, Mapping) else X[start:start + rows])
+                Xb = to_tensor(part, device=net.device)
+                outputs.append(net.infer(Xb) if fn is None else fn(net, Xb))
         return outputs
 
     @property
     def n_params_(self) -> int:
         """Number of parameters of the fitted network used at prediction."""
-        check_is_fitted(self, "net_")
-        return int(sum(p.numel() for p in self._prediction_module().parameters()))
+        return int(sum(p.numel() for p in self.prediction_module_.parameters()))
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels (original label values): the most probable class."""
         proba = self.predict_proba(X)  # first: it raises NotFittedError when unfitted
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def _prediction_module(self) -> nn.Module:
-        return self.net_.module_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
