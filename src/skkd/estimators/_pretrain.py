@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted
 from torch import nn
 
 from skkd.estimators._inputs import check_inputs
@@ -34,6 +35,15 @@ def _teacher_mode(module: nn.Module) -> None:
     for layer in module.modules():
         if isinstance(layer, nn.modules.dropout._DropoutNd):
             layer.eval()
+
+
+def _n_windows(X) -> int:
+    """Windows in ``X`` before validation (sparse input is refused by the validation)."""
+    if sp.issparse(X):  # a DOK matrix is also a dict
+        return X.shape[0]
+    if isinstance(X, Mapping):
+        return len(next(iter(X.values()))) if len(X) else 0
+    return _num_samples(X)
 
 
 def _to_tensor(X, idx, device):
@@ -172,8 +182,7 @@ class DINOPretrainer(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        n = len(next(iter(X.values()))) if isinstance(X, Mapping) and len(X) else len(X)
-        X = check_inputs(self, X, np.zeros(n), reset=True)[0]  # no labels: a dummy y
+        X = check_inputs(self, X, np.zeros(_n_windows(X)), reset=True)[0]  # labels: a dummy
         seed = seed_from(self.random_state)
         with SeededContext(seed, resolve_device(self.device)):
             module = build_module(X, 2)
@@ -210,8 +219,7 @@ class DINOPretrainer(TransformerMixin, BaseEstimator):
         """
         if not isinstance(module, nn.Module):
             raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}.")
-        n = len(next(iter(X.values()))) if isinstance(X, Mapping) and len(X) else len(X)
-        X = check_inputs(self, X, np.zeros(n), reset=True)[0]  # no labels: a dummy y
+        X = check_inputs(self, X, np.zeros(_n_windows(X)), reset=True)[0]  # labels: a dummy
         return self._fit_module(module, X, seed_from(self.random_state))
 
     def _fit_module(self, module: nn.Module, X, seed: int | None):
@@ -220,7 +228,8 @@ class DINOPretrainer(TransformerMixin, BaseEstimator):
         device = resolve_device(self.device)
         n = len(next(iter(X.values()))) if isinstance(X, Mapping) else len(X)
         if n < 2:
-            raise ValueError(f"DINO pre-training needs at least 2 windows, got {n}.")
+            raise ValueError(
+                f"DINO pre-training needs at least 2 windows; got n_samples={n}.")
         rng = np.random.RandomState(seed)
         generator = torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
         with SeededContext(seed, device):
@@ -296,4 +305,5 @@ class DINOPretrainer(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = False
         tags.target_tags.required = False
         tags.non_deterministic = False
+        tags.transformer_tags.preserves_dtype = ["float32"]  # the network computes in float32
         return tags
