@@ -104,21 +104,31 @@ def test_without_groups_nothing_is_passed(data):
 def test_routing_gives_groups_to_teachers_that_request_them(data):
     X, y, groups = data
     with sklearn.config_context(enable_metadata_routing=True):
+        # skkd's networks request groups by default (they only group held-out windows)
         teacher = TeacherClassifier(max_epochs=1, early_stopping=True, random_state=0)
-        student = DistilledStudentClassifier(teacher.set_fit_request(groups=True),
-                                             student_inputs=[0], **FAST)
+        student = DistilledStudentClassifier(teacher, student_inputs=[0], **FAST)
         student.fit(X, y, groups=groups)
         # early stopping held out whole subjects: it could only with the groups
         assert student.teacher_.net_ is not None
         # a teacher that cannot take groups is simply fitted without them
         DistilledStudentClassifier(LogisticRegression(), student_inputs=[0],
                                    **FAST).fit(X, y, groups=groups)
+        # one that takes them and asked gets them
+        DistilledStudentClassifier(_GroupsSpy().set_fit_request(groups=True),
+                                   student_inputs=[0], **FAST).fit(X, y, groups=groups)
+        np.testing.assert_array_equal(SEEN[-1], groups)
+
+
+def test_routing_lets_a_network_decline_groups(data):
+    X, y, groups = data
+    with sklearn.config_context(enable_metadata_routing=True):
+        teacher = TeacherClassifier(max_epochs=1, random_state=0).set_fit_request(groups=False)
+        DistilledStudentClassifier(teacher, student_inputs=[0], **FAST).fit(X, y, groups=groups)
 
 
 def test_routing_refuses_a_teacher_that_has_not_said(data):
     X, y, groups = data
     with sklearn.config_context(enable_metadata_routing=True):
-        student = DistilledStudentClassifier(TeacherClassifier(max_epochs=1),
-                                             student_inputs=[0], **FAST)
+        student = DistilledStudentClassifier(_GroupsSpy(), student_inputs=[0], **FAST)
         with pytest.raises(UnsetMetadataPassedError, match="groups"):
             student.fit(X, y, groups=groups)

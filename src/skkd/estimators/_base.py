@@ -78,6 +78,11 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
     is a ``TypeError``, as for any misspelled keyword argument).
     """
 
+    # with metadata routing on, fit asks for the subjects by default: they only ever
+    # decide which windows are held out together (early stopping, cross-fitting);
+    # opt out with set_fit_request(groups=False)
+    __metadata_request__fit = {"groups": True}
+
     _parameter_constraints: dict = {
         "module": "no_validation",  # 'auto', a module class or instance: _check_params
         "max_epochs": [POSITIVE_INT],
