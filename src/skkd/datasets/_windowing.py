@@ -128,6 +128,30 @@ def window_signals(
     >>> float(w["eda"][1, 0, 0]) / 4, float(w["bvp"][1, 0, 0]) / 64 + 1
     (3.0, 3.0)
     """
+    arrays, _, lengths, t_start, firsts = _window_plan(
+        signals, fs, window_s, step_s, start, stop, t0
+    )
+    windows = {}
+    for n, x in arrays.items():
+        length, first = lengths[n], firsts[n]
+        if len(t_start) == 0 or x.shape[0] < length:
+            windows[n] = np.empty((0, x.shape[1], length), dtype=x.dtype)
+            continue
+        view = sliding_window_view(x, length, axis=0)  # (T - L + 1, c, L)
+        windows[n] = view[first].copy()
+    return windows, t_start
+
+
+def _window_plan(signals, fs, window_s, step_s, start, stop, t0, t_start=None):
+    """Validate ``window_signals``' arguments and place its windows.
+
+    Returns ``(arrays, rates, lengths, t_start, firsts)``: each signal's
+    samples ``(T, c)``, rate, window length in samples, the windows' start
+    times and, per signal, the index of each window's first sample. An
+    explicit ``t_start`` (window start times, e.g. the subset of windows a
+    loader kept) replaces the regular grid of ``start``/``step_s``; every such
+    window must lie inside every signal.
+    """
     if not isinstance(signals, Mapping) or not signals:
         raise ValueError(
             "signals must be a non-empty dict of signal name to samples, got "
@@ -163,18 +187,27 @@ def window_signals(
                 "inside every signal's span."
             )
 
-    room = span_stop - span_start - window_s
-    n_windows = int(np.floor(room / step_s + _TOL)) + 1 if room >= -_TOL else 0
-    t_start = span_start + step_s * np.arange(n_windows, dtype=np.float64)
+    if t_start is None:
+        room = span_stop - span_start - window_s
+        n_windows = int(np.floor(room / step_s + _TOL)) + 1 if room >= -_TOL else 0
+        t_start = span_start + step_s * np.arange(n_windows, dtype=np.float64)
+    else:
+        t_start = np.array(t_start, dtype=np.float64).reshape(-1)
+        if not np.isfinite(t_start).all():
+            raise ValueError("t_start must hold finite window start times.")
+        for n in names:
+            half = 0.5 / rates[n]
+            if t_start.size and (t_start.min() < starts[n] - half - _TOL
+                                 or t_start.max() + window_s > ends[n] + _TOL):
+                raise ValueError(
+                    f"signal {n!r} covers [{starts[n]!r}, {ends[n]!r}) but windows were "
+                    f"requested from {t_start.min()!r} to {t_start.max() + window_s!r}; "
+                    "every window in t_start must lie inside every signal's span."
+                )
 
-    windows = {}
+    firsts = {}
     for n in names:
-        x, length = arrays[n], lengths[n]
         first = np.rint((t_start - starts[n]) * rates[n]).astype(np.int64)
-        first = np.clip(first, 0, max(x.shape[0] - length, 0))  # float slack only
-        if n_windows == 0 or x.shape[0] < length:
-            windows[n] = np.empty((0, x.shape[1], length), dtype=x.dtype)
-            continue
-        view = sliding_window_view(x, length, axis=0)  # (T - L + 1, c, L)
-        windows[n] = view[first].copy()
-    return windows, t_start
+        # float slack only
+        firsts[n] = np.clip(first, 0, max(arrays[n].shape[0] - lengths[n], 0))
+    return arrays, rates, lengths, t_start, firsts

@@ -8,6 +8,8 @@ the keys of a :class:`~skkd.Modalities` with
   ``(n, 1, T)`` -> ``(n, k)``: :class:`EDAFeatures`, :class:`BVPFeatures`,
   :class:`ECGFeatures`, :class:`RSPFeatures`, :class:`TEMPFeatures`;
   wrist motion ``(n, 3, T)`` -> ``(n, 10)``: :class:`ACCFeatures`;
+  :func:`recording_features`: the same columns for windows of continuous
+  recordings, each recording cleaned and decomposed once;
 - signal quality: :class:`EDAQuality` (artifact rules),
   :class:`PPGQuality`, :class:`ECGQuality` (NeuroKit2 indices), and
   :class:`QualitySelector`, a sampler that drops artefacted or moving windows;
@@ -52,6 +54,7 @@ _WHERE = {
     "WindowStatistics": "_stats",
     "WindowFeatureExtractor": "_base",
     "eda_rule_flags": "_quality",
+    "recording_features": "_recording",
 }
 
 __all__ = sorted(_WHERE)
@@ -88,5 +91,6 @@ if TYPE_CHECKING:  # pragma: no cover - for static analysers
     from skkd.features._rsp import RSPFeatures
     from skkd.features._speech import SpeechFeatures
     from skkd.features._subject import SubjectStandardScaler
+    from skkd.features._recording import recording_features
     from skkd.features._temp import TEMPFeatures
     from skkd.features._stats import WindowStatistics

@@ -57,6 +57,9 @@ class WindowFeatureExtractor(TransformerMixin, BaseEstimator):
     1-D window: ``values`` a float array of ``len(feature_names)``, ``reasons``
     a dict ``{feature: reason}`` for the features left NaN. It may raise
     :class:`WindowUnavailable` (or any exception) to leave the whole window NaN.
+    Optionally ``_prepare_chunk(windows)`` does batched work (vectorised
+    filters) on the usable windows of a chunk and hands each window its part
+    as ``_window_features(x, prepared)``.
 
     The extractors are stateless: ``fit`` only validates input and records
     ``n_features_in_`` (the window length).
@@ -86,6 +89,16 @@ class WindowFeatureExtractor(TransformerMixin, BaseEstimator):
 
     def _window_features(self, x: np.ndarray) -> tuple[np.ndarray, dict[str, str]]:
         raise NotImplementedError
+
+    def _prepare_chunk(self, windows: np.ndarray) -> list | None:
+        """Optional batched work on finite, long-enough windows ``(m, ...)``.
+
+        Returns one object per window, handed to ``_window_features(x,
+        prepared)`` (e.g. the window filtered together with the others by one
+        vectorised ``sosfiltfilt``), or ``None`` to process every window alone.
+        It must give per window exactly what the window alone would give.
+        """
+        return None
 
     # --- sklearn API -------------------------------------------------------
     def fit(self, X, y=None):
@@ -204,25 +217,47 @@ class WindowFeatureExtractor(TransformerMixin, BaseEstimator):
         out = np.full((len(chunk), k), np.nan)
         reasons: Counter = Counter()
         min_length = self._min_length()
+        prepared = self._prepared(chunk, min_length)
         for i, x in enumerate(chunk):
-            row, why = self._safe_window(x, min_length)
+            row, why = self._safe_window(x, min_length, prepared[i])
             out[i] = row
             reasons.update(why.items())
         return out, reasons
 
-    def _safe_window(self, x: np.ndarray, min_length: int):
+    def _prepared(self, chunk: np.ndarray, min_length: int) -> list:
+        """``_prepare_chunk`` on the usable windows; ``None`` for the others."""
+        usable = np.isfinite(chunk.reshape(len(chunk), -1)).all(axis=1)
+        usable &= chunk.shape[-1] >= min_length
+        out = [None] * len(chunk)
+        if not usable.any():
+            return out
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                batch = self._prepare_chunk(chunk[usable])
+            except Exception:  # noqa: BLE001 - each window then fails (or not) alone
+                batch = None
+        if batch is not None:
+            for i, item in zip(np.flatnonzero(usable), batch):
+                out[i] = item
+        return out
+
+    def _safe_window(self, x: np.ndarray, min_length: int, prepared=None):
         names = self.feature_names
         whole = None
         if not np.isfinite(x).all():
             whole = "window contains NaN or infinite values"
-        elif len(x) < min_length:
+        elif x.shape[-1] < min_length:
             whole = f"window shorter than {min_length} samples"
         if whole is not None:
             return np.full(len(names), np.nan), dict.fromkeys(names, whole)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:
-                values, why = self._window_features(x)
+                if prepared is None:
+                    values, why = self._window_features(x)
+                else:
+                    values, why = self._window_features(x, prepared)
             except WindowUnavailable as exc:
                 return np.full(len(names), np.nan), dict.fromkeys(names, str(exc))
             except Exception as exc:  # noqa: BLE001 - a library failure is a NaN window

@@ -9,7 +9,6 @@ its histogram indices, which makes them several times faster per window.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import iqr
 
 __all__ = ["CARDIAC_FEATURES", "cardiac_features"]
 
@@ -53,7 +52,8 @@ def cardiac_features(peaks: np.ndarray, fs: float) -> tuple[dict[str, float], di
         out.update(
             hr_mean=float(hr.mean()), hr_min=float(hr.min()), hr_max=float(hr.max()),
             hrv_meannn=float(nn.mean()), hrv_mediannn=float(np.median(nn)),
-            hrv_iqrnn=float(iqr(nn)), hrv_minnn=float(nn.min()), hrv_maxnn=float(nn.max()),
+            hrv_iqrnn=float(np.subtract(*np.percentile(nn, [75, 25]))),  # scipy's iqr, faster
+            hrv_minnn=float(nn.min()), hrv_maxnn=float(nn.max()),
         )
     if len(nn) >= 2:
         sdnn = float(np.std(nn, ddof=1))
