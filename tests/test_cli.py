@@ -173,3 +173,7 @@ def test_main_job_prints_the_demo_table():
     assert "Seeds : 0, 1, 2, 3, 4 (" in flat
     assert "student MLP, KD" in out and "chance" in out and "Distillation changed" in out
     assert "indicative only" not in out and "Total wall time:" in out
+    # the MiniRocket row, or the one line that says it was skipped and how to install it
+    from skkd._demo import ROCKET, ROCKET_SKIPPED
+
+    assert (ROCKET in out) != (ROCKET_SKIPPED in out)

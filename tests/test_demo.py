@@ -8,8 +8,12 @@ import pytest
 
 import skkd._demo as demo
 from skkd.__main__ import main
+from skkd.features import _rocket
+
+ROCKET_INSTALLED = demo.rocket_missing() is None
 
 
+@pytest.mark.slow  # all 34 subjects (minutes); the few-subject runs below are the fast check
 def test_quick_main_job_prints_protocol_chance_and_interpretation(capsys, monkeypatch):
     """``python -m skkd --quick``: header, table with chance row, two sentences, caveat."""
     tables = []
@@ -30,11 +34,13 @@ def test_quick_main_job_prints_protocol_chance_and_interpretation(capsys, monkey
     assert "Protocol : GroupKFold(n_splits=5" in flat and "by subject (5 folds)" in flat
     assert "Normalisation : per subject, first 10 windows" in flat
     assert "Seeds : 0, 1 (" in flat
-    assert "Holm-corrected over 4 row(s)" in flat and "class_weight='balanced'" in flat
-    # the table: every row and the chance row
+    n_rows = 5 if ROCKET_INSTALLED else 4
+    assert f"Holm-corrected over {n_rows} row(s)" in flat and "class_weight='balanced'" in flat
+    # the table: every row and the chance row (MiniRocket where sktime is installed)
     table = tables[0]
     assert isinstance(table, pd.DataFrame)
-    assert list(table["model"]) == ["RF, EDA+TEMP", "RF, all wrist", "teacher: LR, all wrist",
+    assert list(table["model"]) == ["RF, EDA+TEMP", *[demo.ROCKET] * ROCKET_INSTALLED,
+                                    "RF, all wrist", "teacher: LR, all wrist",
                                     "student MLP, no KD", "student MLP, KD", "chance"]
     for name in table["model"]:
         assert any(line.startswith(name) for line in out.splitlines()), name
@@ -43,7 +49,8 @@ def test_quick_main_job_prints_protocol_chance_and_interpretation(capsys, monkey
     assert table["balanced_accuracy_mean"].between(0, 1).all()
     assert table.set_index("model").loc["student MLP, no KD", "n_params"] == "1,474"
     # two sentences computed from the numbers, the quick caveat, the time
-    first, second = table.attrs["interpretation"]
+    first, second, *third = table.attrs["interpretation"]
+    assert len(third) == ROCKET_INSTALLED
     assert first.startswith("Distillation changed the EDA+TEMP student's balanced accuracy")
     assert "Holm-adjusted Wilcoxon p = " in first
     assert f"chance ({chance:.3f})" in second
@@ -51,6 +58,101 @@ def test_quick_main_job_prints_protocol_chance_and_interpretation(capsys, monkey
     assert demo.QUICK_CAVEAT in out
     assert "Total wall time:" in out
     assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def _few_subjects(monkeypatch, subjects=("S02", "S05", "S10", "S15", "S20", "S25", "S30")):
+    """Make ``main(["--quick"])`` a fast run of the whole job on a few subjects; its tables."""
+    features = demo._features
+
+    def few(data_home, raw=False):
+        X, y, groups, t, dataset, windows = features(data_home, raw=raw)
+        keep = np.isin(groups, subjects)
+        return (X[keep].reset_index(drop=True), y[keep], groups[keep], t[keep], dataset,
+                None if windows is None else windows[keep])
+
+    monkeypatch.setattr(demo, "_features", few)
+    # one seed, 2 epochs, 3 folds, in this process: the whole job in seconds
+    monkeypatch.setitem(demo.MODES, "quick", {"seeds": (0,), "max_epochs": 2, "folds": 3})
+    tables = []
+    run = demo.run_demo
+
+    def keep(*args, **kwargs):
+        tables.append(run(*args, **{**kwargs, "n_jobs": 1}))
+        return tables[-1]
+
+    monkeypatch.setattr(demo, "run_demo", keep)
+    return tables
+
+
+def test_main_job_without_sktime_skips_the_minirocket_row(capsys, monkeypatch):
+    """No sktime/aeon: one line says the row is skipped and how to install it; the job runs."""
+    monkeypatch.setattr(_rocket, "_BACKENDS", (("sktime", "skkd._no_such_module", "X"),))
+    assert demo.rocket_missing() is not None
+    tables = _few_subjects(monkeypatch)
+    assert main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert demo.ROCKET_SKIPPED in out.splitlines()
+    assert "pip install 'skkd[rocket]'" in demo.ROCKET_SKIPPED
+    assert "Fitting 5 models" in out and "MiniRocket on the raw" not in out
+    table = tables[0]
+    assert demo.ROCKET not in set(table["model"]) and len(table.attrs["interpretation"]) == 2
+    assert table.attrs["skipped"] == [demo.ROCKET_SKIPPED]
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+@pytest.mark.skipif(not ROCKET_INSTALLED, reason="needs sktime: pip install 'skkd[rocket]'")
+def test_main_job_with_sktime_has_the_minirocket_row(capsys, monkeypatch):
+    tables = _few_subjects(monkeypatch)
+    assert main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    flat = " ".join(out.split())
+    assert "Fitting 6 models" in out and demo.ROCKET_SKIPPED not in out
+    assert f"MiniRocket: {demo.ROCKET_KERNELS} features" in flat
+    assert "MiniRocket's raw windows: each channel by the mean and std" in flat
+    row = tables[0].set_index("model").loc[demo.ROCKET]
+    assert row["inputs"] == "EDA+TEMP raw" and 0 <= row["balanced_accuracy_mean"] <= 1
+    assert row["n_params"] == f"{2 * demo.ROCKET_KERNELS + 1:,}"  # biases + LR weights
+    assert tables[0].attrs["interpretation"][2].startswith("MiniRocket on the raw EDA+TEMP")
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_job_table_holds_the_raw_windows_of_the_feature_rows():
+    """``_job_table(raw=True)``: features, then each window's EDA and TEMP samples, scaled."""
+    from skkd.datasets import load_stress_predict_features
+
+    X, y, groups, t, _ = demo._job_table(raw=True)
+    features, _, groups_f, t_f, _ = demo._job_table(raw=False)
+    raw_cols = [c for c in X.columns if c.startswith(demo.RAW_PREFIX)]
+    assert len(raw_cols) == 480
+    assert (raw_cols[0], raw_cols[-1]) == ("raw_eda__000", "raw_temp__239")
+    pd.testing.assert_frame_equal(X.drop(columns=raw_cols), features)
+    np.testing.assert_array_equal(groups, groups_f)
+    data = load_stress_predict_features(raw=True)
+    windows = np.concatenate([data.raw["eda"], data.raw["temp"]], axis=1)
+    expect = demo._calibrated_windows(windows, groups, t, demo.CALIBRATION)
+    np.testing.assert_array_equal(X[raw_cols].to_numpy().reshape(-1, 2, 240), expect)
+    # the MiniRocket row reads them back as windows
+    np.testing.assert_array_equal(demo._as_windows(X.iloc[:3], raw_cols, 2), expect[:3])
+
+
+def test_calibrated_windows_read_only_each_subjects_first_windows():
+    rng = np.random.default_rng(0)
+    groups = np.repeat(["a", "b"], 15)
+    time = np.tile(np.arange(15.0)[::-1], 2)        # given in reverse time order
+    windows = rng.normal(5, 2, (30, 2, 40)).astype(np.float32)
+    windows.setflags(write=False)
+    out = demo._calibrated_windows(windows, groups, time, 4)
+    assert out.dtype == np.float32 and out.shape == windows.shape
+    first = np.flatnonzero(time < 4)                  # each subject's first 4 windows in time
+    calib = out[first[:4]].astype(np.float64)
+    np.testing.assert_allclose(calib.mean(axis=(0, 2)), 0, atol=1e-5)
+    np.testing.assert_allclose(calib.std(axis=(0, 2)), 1, atol=1e-5)
+    later = windows.copy()
+    later[time >= 4] *= 3                             # later windows change nothing
+    np.testing.assert_array_equal(demo._calibrated_windows(later, groups, time, 4)[first],
+                                  out[first])
+    constant = np.ones((30, 2, 40), np.float32)       # a flat channel is centred, not divided
+    np.testing.assert_array_equal(demo._calibrated_windows(constant, groups, time, 4), 0)
 
 
 def test_calibrated_scaling_up_front_equals_scaling_inside_each_fold():
@@ -90,7 +192,7 @@ def test_the_demo_models_never_read_held_out_labels():
 
     data = load_stress_predict_features()
     keep = np.isin(data.groups, ["S02", "S05", "S10", "S15", "S20", "S25"])
-    X = data.X[keep].reset_index(drop=True)
+    X = demo._job_table(raw=ROCKET_INSTALLED)[0][keep].reset_index(drop=True)
     y, groups = data.y[keep], data.groups[keep]
     held = groups == "S02"
     y_perm = y.copy()
@@ -99,6 +201,7 @@ def test_the_demo_models_never_read_held_out_labels():
     preds = []
     with sklearn.config_context(enable_metadata_routing=True), demo._torch_threads(1):
         models = demo._models(list(X.columns), max_epochs=2, verbose=0)
+        assert (demo.ROCKET in models) == ROCKET_INSTALLED
         for labels in (y, y_perm):
             result = compare(models, X, labels, groups, cv=GroupKFold(3), seeds=(0,),
                              reference=demo.REFERENCE, chance=None, verbose=0)

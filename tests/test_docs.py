@@ -323,7 +323,11 @@ def test_own_recordings_recipe_runs_as_a_script(tmp_path):
 
 
 def test_groups_reach_the_student_inside_a_pipeline_with_routing():
-    """What the recipe relies on: set_fit_request(groups=True) + cross_validate(params=...)."""
+    """What the recipe relies on: the student asks for groups + cross_validate(params=...).
+
+    skkd's networks request ``groups`` by default under routing; one that
+    declines them (``set_fit_request(groups=False)``) has them refused.
+    """
     import numpy as np
     import sklearn
     from sklearn.model_selection import GroupKFold, cross_validate
@@ -340,8 +344,7 @@ def test_groups_reach_the_student_inside_a_pipeline_with_routing():
     def model(request: bool):
         student = DistilledStudentClassifier(TeacherClassifier(**net), student_inputs=["eda"],
                                              teacher_cv=2, **net)
-        if request:
-            student.set_fit_request(groups=True)
+        student.set_fit_request(groups=request)
         features = ModalityTransformer({"eda": WindowStatistics(), "temp": WindowStatistics()},
                                        output="dict")
         return Pipeline([("features", features), ("student", student)])
@@ -354,5 +357,5 @@ def test_groups_reach_the_student_inside_a_pipeline_with_routing():
         one = np.full(len(data.y), "S02", dtype=object)
         with pytest.raises(ValueError, match="needs at least 2 groups"):
             model(True).fit(data.X, data.y, groups=one)
-        with pytest.raises(Exception, match="groups"):  # not requested: routing refuses it
+        with pytest.raises(Exception, match="groups"):  # declined: routing refuses it
             model(False).fit(data.X, data.y, groups=data.groups)

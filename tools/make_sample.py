@@ -26,8 +26,10 @@ from skkd.datasets._e4 import read_empatica_e4
 from skkd.datasets._features_sample import (
     FEATURE_SIGNALS,
     FEATURES_FILE,
+    RAW_FILE,
     STEP_S,
     WINDOW_S,
+    _write_raw_file,
     stress_predict_window_features,
 )
 from skkd.datasets._home import get_data_home
@@ -61,6 +63,7 @@ def write_features(data_home) -> Path:
     }
     OUT.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(OUT / FEATURES_FILE, **arrays)
+    _write_raw_file(data, OUT / RAW_FILE)  # the raw windows of the same rows (MiniRocket)
     return OUT / FEATURES_FILE
 
 

@@ -12,6 +12,10 @@ meet a new person (DESIGN.md §7):
   (:class:`~skkd.features.SubjectStandardScaler` with ``calibration=10``): it
   is label-free and reads no window of a subject after its first 10, so it is
   applied once up front — the result equals scaling inside each fold;
+- a MiniRocket row on the raw EDA and TEMP windows (also shipped) when sktime
+  is installed (``pip install 'skkd[rocket]'``; without it the row is
+  skipped with a note), with each channel scaled per subject by the same
+  first 10 windows;
 - one decision rule for every row (``class_weight="balanced"``);
 - 5 seeds for every row (``--quick``: 2), a chance row, and paired Wilcoxon
   tests over subjects against the student without distillation,
@@ -39,6 +43,14 @@ __all__ = ["main_job", "run_demo"]
 STUDENT_KEYS = ("eda", "temp")
 CALIBRATION = 10
 REFERENCE = "student MLP, no KD"
+ROCKET = "MiniRocket, EDA+TEMP raw"
+#: MiniRocket features (84 kernels, 4 features each): chosen for the job's time budget
+#: before any result was seen; the paper's 10,000 run in benchmarks/quality.py
+ROCKET_KERNELS = 336
+#: columns of the raw windows in the job's table (never a feature column's prefix)
+RAW_PREFIX = "raw_"
+ROCKET_SKIPPED = ("MiniRocket row skipped: sktime is not installed here; "
+                  "pip install 'skkd[rocket]' adds it.")
 WIDTH = 100
 QUICK_CAVEAT = ("Note: --quick uses 2 seeds and 10 epochs: its numbers are indicative "
                 "only, not results.")
@@ -64,56 +76,158 @@ def _torch_threads(n: int):
         torch.set_num_threads(before)
 
 
-def _features(data_home):
-    """Window features of the 34 subjects: the shipped table, or recomputed from raw data."""
+def _features(data_home, raw: bool = False):
+    """Window features of the 34 subjects: the shipped table, or recomputed from raw data.
+
+    With ``raw=True`` also the raw EDA and TEMP windows ``(n, 2, 240)`` of the
+    same rows (else ``None``).
+    """
     from skkd.datasets import load_stress_predict, load_stress_predict_features
     from skkd.datasets._features_sample import (
         FEATURE_SIGNALS,
         STEP_S,
         WINDOW_S,
+        stress_predict_raw_windows,
         stress_predict_window_features,
     )
 
     if data_home is None:
-        data = load_stress_predict_features()
+        data = load_stress_predict_features(raw=raw)
+        windows = (np.concatenate([data.raw[k] for k in STUDENT_KEYS], axis=1)
+                   if raw else None)
         return data.X, data.y, data.groups, data.meta["t_start"].to_numpy(), (
-            "Stress-Predict, built-in window features of EDA, TEMP, BVP, ACC")
-    raw = load_stress_predict(data_home, window_s=WINDOW_S, step_s=STEP_S,
-                              signals=FEATURE_SIGNALS)
-    X = stress_predict_window_features(raw.X).astype(np.float32)
-    return X, np.asarray(raw.y), np.asarray(raw.groups), raw.meta["t_start"].to_numpy(), (
+            "Stress-Predict, built-in window features of EDA, TEMP, BVP, ACC"
+            + (" and raw EDA, TEMP" if raw else "")), windows
+    loaded = load_stress_predict(data_home, window_s=WINDOW_S, step_s=STEP_S,
+                                 signals=FEATURE_SIGNALS)
+    X = stress_predict_window_features(loaded.X).astype(np.float32)
+    windows = None
+    if raw:
+        signals = stress_predict_raw_windows({k: loaded.X[k] for k in STUDENT_KEYS})
+        windows = np.concatenate([signals[k] for k in STUDENT_KEYS], axis=1)
+    return X, np.asarray(loaded.y), np.asarray(loaded.groups), loaded.meta["t_start"].to_numpy(), (
         f"Stress-Predict from {data_home}, window statistics of EDA, TEMP, BVP, ACC "
-        "recomputed from the raw E4 exports")
+        "recomputed from the raw E4 exports"), windows
+
+
+def rocket_missing() -> str | None:
+    """``None`` when MiniRocket (sktime or aeon) can be imported, else why not."""
+    from skkd.features._rocket import minirocket_backend
+
+    try:
+        minirocket_backend()
+    except ImportError as exc:
+        return str(exc)
+    return None
+
+
+def _calibrated_windows(windows: np.ndarray, groups, time, k: int) -> np.ndarray:
+    """Raw windows ``(n, c, T)`` scaled per subject and channel by its first ``k`` windows.
+
+    The mean and std of each channel over the samples of the subject's first
+    ``k`` windows in time order (labels are never read; later windows do not
+    change them), as ``SubjectStandardScaler(calibration=k)`` does for features.
+    A new float32 array; ``windows`` is not modified.
+    """
+    groups, time = np.asarray(groups), np.asarray(time)
+    out = np.empty(windows.shape, dtype=np.float32)
+    for g in pd.unique(groups):
+        rows = np.flatnonzero(groups == g)
+        first = rows[np.argsort(time[rows], kind="stable")[:k]]
+        calib = windows[first].astype(np.float64)
+        mean = calib.mean(axis=(0, 2), keepdims=True)
+        std = calib.std(axis=(0, 2), keepdims=True)
+        std[~(std > 10 * np.finfo(np.float64).eps)] = 1.0
+        out[rows] = (windows[rows] - mean) / std
+    return out
+
+
+def _as_windows(X, columns, n_channels: int) -> np.ndarray:
+    """The raw-window columns of the job's table back as windows ``(n, c, T)``."""
+    values = np.asarray(X[columns] if hasattr(X, "columns") else X, dtype=np.float32)
+    return values.reshape(len(values), n_channels, -1)
+
+
+def _job_table(data_home=None, raw: bool = False):
+    """``(X, y, groups, t_start, dataset)``: the job's table, scaled per subject.
+
+    The 30 window features, scaled by :class:`~skkd.features.SubjectStandardScaler`
+    with each subject's first :data:`CALIBRATION` windows; with ``raw=True``
+    also the raw EDA and TEMP windows flattened into columns
+    ``raw_eda__000`` ... ``raw_temp__239``, each channel scaled by the same
+    windows (:func:`_calibrated_windows`). Both read no label and no window
+    of a subject after its calibration windows, so scaling once up front
+    equals scaling inside each fold.
+    """
+    from skkd.features import SubjectStandardScaler
+
+    X_raw, y, groups, t_window, dataset, windows = _features(data_home, raw=raw)
+    # a NaN would make the scaler fall back to statistics pooled over every subject
+    if not np.isfinite(X_raw.to_numpy()).all():
+        raise ValueError("run_demo: the window features hold NaN or infinite values.")
+    scaler = SubjectStandardScaler(calibration=CALIBRATION)
+    X = pd.DataFrame(
+        scaler.fit_transform(X_raw, groups=groups, time=t_window).astype(np.float32),
+        columns=X_raw.columns,
+    )
+    if windows is not None:  # the MiniRocket row's raw windows, scaled the same way
+        scaled = _calibrated_windows(windows, groups, t_window, CALIBRATION)
+        n, c, T = scaled.shape
+        raw_cols = [f"{RAW_PREFIX}{k}__{i:03d}" for k in STUDENT_KEYS[:c] for i in range(T)]
+        X = pd.concat([X, pd.DataFrame(scaled.reshape(n, c * T), columns=raw_cols)], axis=1)
+    return X, y, groups, t_window, dataset
 
 
 def _models(columns, max_epochs: int, verbose: int) -> dict:
-    """The rows of the table, in order; the seed goes into every ``random_state``."""
+    """The rows of the table, in order; the seed goes into every ``random_state``.
+
+    Columns starting with :data:`RAW_PREFIX` are the raw EDA and TEMP windows,
+    read by the MiniRocket row only (which is there only when they are).
+    """
     from sklearn.compose import ColumnTransformer
     from sklearn.dummy import DummyClassifier
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
 
+    from skkd.baselines import make_minirocket_baseline
     from skkd.estimators import DistilledStudentClassifier
 
-    student_cols = [c for c in columns if c.split("__", 1)[0] in STUDENT_KEYS]
+    raw_cols = [c for c in columns if c.startswith(RAW_PREFIX)]
+    feature_cols = [c for c in columns if not c.startswith(RAW_PREFIX)]
+    student_cols = [c for c in feature_cols if c.split("__", 1)[0] in STUDENT_KEYS]
+
+    def keep(cols):
+        return ColumnTransformer([("keep", "passthrough", cols)])
 
     def forest():
         return RandomForestClassifier(n_estimators=50, min_samples_leaf=3,
                                       class_weight="balanced", n_jobs=1, random_state=0)
 
     def teacher():
-        return LogisticRegression(solver="liblinear", class_weight="balanced", random_state=0)
+        return Pipeline([
+            ("features", keep(feature_cols)),
+            ("logistic", LogisticRegression(solver="liblinear", class_weight="balanced",
+                                            random_state=0)),
+        ])
 
     net = dict(student_inputs=list(STUDENT_KEYS), max_epochs=max_epochs, batch_size=256,
                lr=1e-3, device="cpu", class_weight="balanced", module__width=32,
                random_state=0, verbose=max(0, verbose - 1))
+    rows = {
+        "RF, EDA+TEMP": Pipeline([("eda_temp", keep(student_cols)), ("forest", forest())]),
+    }
+    if raw_cols:
+        rocket = make_minirocket_baseline(ROCKET_KERNELS, classifier="logistic", n_jobs=1)
+        rows[ROCKET] = Pipeline([
+            ("windows", FunctionTransformer(
+                _as_windows, kw_args={"columns": raw_cols, "n_channels": len(STUDENT_KEYS)})),
+            *rocket.steps,
+        ])
     return {
-        "RF, EDA+TEMP": Pipeline([
-            ("eda_temp", ColumnTransformer([("keep", "passthrough", student_cols)])),
-            ("forest", forest()),
-        ]),
-        "RF, all wrist": forest(),
+        **rows,
+        "RF, all wrist": Pipeline([("features", keep(feature_cols)), ("forest", forest())]),
         "teacher: LR, all wrist": teacher(),
         # a prior-only "teacher": alpha=0 reads no soft target, and nothing is fitted for it
         REFERENCE: DistilledStudentClassifier(
@@ -128,6 +242,7 @@ def _models(columns, max_epochs: int, verbose: int) -> dict:
 
 INPUTS = {
     "RF, EDA+TEMP": "EDA+TEMP",
+    ROCKET: "EDA+TEMP raw",
     "RF, all wrist": "all",
     "teacher: LR, all wrist": "all",
     REFERENCE: "EDA+TEMP",
@@ -141,6 +256,9 @@ def _size(estimator) -> str:
     if hasattr(estimator, "n_params_"):
         return f"{estimator.n_params_:,}"
     est = estimator[-1] if hasattr(estimator, "steps") else estimator
+    if hasattr(estimator, "named_steps") and "minirocketfeatures" in estimator.named_steps:
+        # MiniRocket's learned biases (one per feature) + the linear head
+        return f"{est.coef_.shape[1] + est.coef_.size + np.size(est.intercept_):,}"
     if hasattr(est, "coef_"):
         return f"{est.coef_.size + np.size(est.intercept_):,}"
     if hasattr(est, "estimators_"):
@@ -185,13 +303,20 @@ def _interpretation(result) -> list[str]:
               f"({best}, {beat[best]} of {n}); on the same EDA+TEMP inputs the student MLP "
               f"without KD is {abs(gap):.3f} {'above' if gap >= 0 else 'below'} the random "
               f"forest (p = {p_rf:.3f}).")
-    return [first, second]
+    if ROCKET not in rows.index:
+        return [first, second]
+    gap = float(rows.loc[ROCKET, f"{s}_mean"] - rows.loc[ref, f"{s}_mean"])
+    third = (f"MiniRocket on the raw EDA+TEMP windows reaches "
+             f"{rows.loc[ROCKET, f'{s}_mean']:.3f}, {abs(gap):.3f} "
+             f"{'above' if gap >= 0 else 'below'} the student without KD on "
+             f"the same signals' features (p = {float(rows.loc[ROCKET, f'{s}_p_holm']):.3f}).")
+    return [first, second, third]
 
 
 def run_demo(data_home=None, *, quick: bool = False, full: bool = False,
              random_state: int = 0, verbose: int = 0, n_jobs: int | None = None,
              progress: bool = False) -> pd.DataFrame:
-    """The main job's table: RF baselines, the teacher, the student with and without KD.
+    """The main job's table: RF and MiniRocket baselines, the teacher, students with/without KD.
 
     Parameters
     ----------
@@ -213,6 +338,9 @@ def run_demo(data_home=None, *, quick: bool = False, full: bool = False,
     progress : bool, default=False
         Show a progress bar on stderr (the command line does).
 
+    Without sktime (``pip install 'skkd[rocket]'``) the MiniRocket row is
+    left out and ``attrs["skipped"]`` says so.
+
     Returns
     -------
     DataFrame
@@ -221,8 +349,8 @@ def run_demo(data_home=None, *, quick: bool = False, full: bool = False,
         ``*_p_holm`` (against the student without KD), ``n_params``,
         ``latency_ms`` (one window, ``predict_proba``), ``fit_s`` (mean per
         fold). ``attrs`` holds ``title``, ``header`` (what :func:`compare`
-        prints above its table), ``interpretation`` (two sentences) and
-        ``wall_s``.
+        prints above its table), ``interpretation`` (two sentences, a third
+        on MiniRocket), ``skipped`` (rows left out, and why) and ``wall_s``.
 
     >>> table = run_demo(quick=True)            # doctest: +SKIP
     >>> list(table.columns)[:3]                 # doctest: +SKIP
@@ -231,24 +359,14 @@ def run_demo(data_home=None, *, quick: bool = False, full: bool = False,
     import sklearn
     from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 
-    from skkd.features import SubjectStandardScaler
     from skkd.model_selection import compare
 
     if quick and full:
         raise ValueError("run_demo: quick and full exclude each other.")
     t_start = time.perf_counter()
     mode = MODES["quick" if quick else "full" if full else "default"]
-    X_raw, y, groups, t_window, dataset = _features(data_home)
-    # label-free and reads only each subject's first CALIBRATION windows (in time order):
-    # once up front equals inside every fold, as long as no feature is NaN (a NaN would
-    # make the scaler fall back to statistics pooled over every subject)
-    if not np.isfinite(X_raw.to_numpy()).all():
-        raise ValueError("run_demo: the window features hold NaN or infinite values.")
-    scaler = SubjectStandardScaler(calibration=CALIBRATION)
-    X = pd.DataFrame(
-        scaler.fit_transform(X_raw, groups=groups, time=t_window).astype(np.float32),
-        columns=X_raw.columns,
-    )
+    missing = rocket_missing()
+    X, y, groups, t_window, dataset = _job_table(data_home, raw=missing is None)
     seeds = tuple(random_state + s for s in mode["seeds"])
     cv = LeaveOneGroupOut() if mode["folds"] is None else GroupKFold(mode["folds"])
     if n_jobs is None:
@@ -259,10 +377,16 @@ def run_demo(data_home=None, *, quick: bool = False, full: bool = False,
         f"MLP (2 x 32) on the 10 EDA+TEMP features, {mode['max_epochs']} epochs, batch 256, "
         "AdamW lr 1e-3; KD: soft targets, alpha=0.5, T=2 (library defaults, fixed a priori), "
         "cross-fitted by subject (GroupKFold(5) within the training subjects); "
-        "no-KD student: alpha=0, a prior-only dummy as teacher")
+        "no-KD student: alpha=0, a prior-only dummy as teacher"
+        + (f"; MiniRocket: {ROCKET_KERNELS} features (84 kernels, 4 each, for time; the "
+           "paper uses 10,000) on the raw EDA+TEMP windows (2 x 240 samples at 4 Hz), "
+           "then standardisation and LogisticRegression(C=0.1)" if missing is None
+           else ""))
     normalisation = (f"per subject, first {CALIBRATION} windows in time order "
                      f"(SubjectStandardScaler(calibration={CALIBRATION}), label-free, applied "
-                     "once up front: equal to scaling inside each fold)")
+                     "once up front: equal to scaling inside each fold)"
+                     + ("; MiniRocket's raw windows: each channel by the mean and std of the "
+                        "same windows' samples" if missing is None else ""))
     with sklearn.config_context(enable_metadata_routing=True), _torch_threads(1):
         models = _models(list(X.columns), mode["max_epochs"], verbose)
         result = compare(
@@ -295,6 +419,7 @@ def run_demo(data_home=None, *, quick: bool = False, full: bool = False,
                f"{cv!r} by subject, {len(seeds)} seeds"),
         header=dict(result.header),
         interpretation=_interpretation(result),
+        skipped=[] if missing is None else [ROCKET_SKIPPED],
         wall_s=time.perf_counter() - t_start,
     )
     return table
@@ -365,17 +490,20 @@ def main_job(data_home=None, *, quick: bool = False, full: bool = False,
     settings = MODES[mode]
     folds = "leave-one-subject-out (34 folds)" if settings["folds"] is None else (
         f"GroupKFold({settings['folds']}) by subject")
+    missing = rocket_missing()
+    rocket = ("" if missing else "MiniRocket on the raw EDA and temperature windows, ")
     intro = (
         "skkd main job: does knowledge distillation help a wrist-only stress detector? "
         "A teacher that sees every wrist channel (EDA, skin temperature, BVP, acceleration) "
         "teaches a small network that sees only EDA and temperature, on the 34 labelled "
         "Stress-Predict subjects (stress task vs baseline, 60 s windows). Rows: random forests "
-        "on the student's inputs and on all channels, the teacher, and the student without "
-        f"and with distillation; {folds}, {len(settings['seeds'])} seeds each, a chance row, "
-        "and paired tests against the student without distillation.")
+        f"on the student's inputs and on all channels, {rocket}the teacher, and the student "
+        f"without and with distillation; {folds}, {len(settings['seeds'])} seeds each, a "
+        "chance row, and paired tests against the student without distillation.")
     print(_wrap(intro), file=out)
-    n_fits = 5 * len(settings["seeds"]) * (settings["folds"] or 34)
-    print(_wrap(f"Fitting 5 models x {len(settings['seeds'])} seeds x "
+    n_models = 5 if missing else 6
+    n_fits = n_models * len(settings["seeds"]) * (settings["folds"] or 34)
+    print(_wrap(f"Fitting {n_models} models x {len(settings['seeds'])} seeds x "
                 f"{settings['folds'] or 34} folds = {n_fits} fits (progress on stderr)..."),
           file=out, flush=True)
     try:
@@ -391,8 +519,11 @@ def main_job(data_home=None, *, quick: bool = False, full: bool = False,
     print(format_table(table), file=out)
     print(file=out)
     print(_wrap("p: two-sided Wilcoxon signed-rank over subjects against the student without "
-                "KD, Holm-adjusted; params: network weights, LR coefficients or forest nodes; "
-                "ms/window: predict_proba on one window; fit s: mean fit per fold."), file=out)
+                "KD, Holm-adjusted; params: network weights, LR coefficients or forest nodes "
+                "(MiniRocket: its learned biases and LR coefficients); ms/window: predict_proba "
+                "on one window; fit s: mean fit per fold."), file=out)
+    for line in table.attrs.get("skipped", []):
+        print(_wrap(line), file=out)
     print(file=out)
     for sentence in table.attrs["interpretation"]:
         print(_wrap(sentence), file=out)

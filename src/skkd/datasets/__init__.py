@@ -6,7 +6,8 @@ subject or speaker of each window, for subject-independent evaluation), ``meta``
 and ``DESCR``; ``window_signals`` cuts continuous signals into aligned windows.
 Real data are read from ``data_home`` (argument, else ``$SKKD_DATA``, else
 ``../shared/data``); a Stress-Predict sample (raw EDA and TEMP of three subjects)
-and window features of all 34 labelled subjects ship with the package.
+and window features of all 34 labelled subjects (with the windows' raw EDA,
+TEMP and BVP) ship with the package.
 
 >>> from skkd.datasets import load_stress_predict_sample
 >>> load_stress_predict_sample().X

@@ -10,9 +10,19 @@ from sklearn.utils import Bunch
 
 from skkd.datasets._stress_predict import CITATION, TARGET_NAMES
 
-__all__ = ["load_stress_predict_features", "stress_predict_window_features"]
+__all__ = [
+    "load_stress_predict_features",
+    "stress_predict_raw_windows",
+    "stress_predict_window_features",
+]
 
 FEATURES_FILE = "stress_predict_features.npz"
+#: raw EDA, TEMP (4 Hz) and BVP (16 Hz) of the same windows, same rows
+RAW_FILE = "stress_predict_raw.npz"
+#: the shipped raw signals and their rates in Hz (BVP down from the E4's 64 Hz)
+RAW_FS = {"eda": 4, "temp": 4, "bvp": 16}
+#: BVP is stored as int16 multiples of this step (its values span about +-2,800)
+BVP_STEP = 0.1
 #: the E4 signals summarised, in column order
 FEATURE_SIGNALS = ("eda", "temp", "bvp", "acc")
 #: the window statistics of every channel (``WindowStatistics``' default)
@@ -34,8 +44,8 @@ applied to ``load_stress_predict(data_home).X`` (stored as float32), raw
 values, not normalised: normalise per subject with
 ``SubjectStandardScaler(calibration=K)`` and ``meta["t_start"]`` as time.
 
-Built by ``tools/make_sample.py`` from ``../shared/data/stress-predict``.
-Source: {citation} The data set's MIT notice is kept beside the file in
+Built by ``tools/make_sample.py`` from ``../shared/data/stress-predict``.{raw}
+Source: {citation} The data set's MIT notice is kept beside the files in
 ``skkd/datasets/data/stress_predict_LICENSE.txt``.
 """
 
@@ -60,7 +70,89 @@ def stress_predict_window_features(X) -> pd.DataFrame:
                                {k: X[k] for k in keys})
 
 
-def load_stress_predict_features() -> Bunch:
+RAW_DESCR = """
+
+Raw signals (``raw=True``): the same windows' EDA and TEMP at 4 Hz exactly as
+``load_stress_predict(data_home).X`` gives them (float32, ``(n, 1, 240)``) and
+BVP down-sampled from 64 Hz to 16 Hz (``(n, 1, 960)``: the pulse, 0.7-3 Hz,
+and its first harmonics stay below the 8 Hz Nyquist frequency), rounded to
+{bvp_step} and stored as int16, about 3.7 MB in all
+(``skkd/datasets/data/{raw_file}``), built from the same data by
+``stress_predict_raw_windows``.
+"""
+
+
+def stress_predict_raw_windows(X) -> dict[str, np.ndarray]:
+    """The built-in raw signals of Stress-Predict windows (``load_stress_predict().X``).
+
+    EDA and TEMP unchanged (float32, 4 Hz); BVP down-sampled from 64 Hz to
+    16 Hz by :func:`scipy.signal.resample_poly` (anti-aliasing FIR filter,
+    ``padtype="line"`` at the window edges) and rounded to multiples of
+    :data:`BVP_STEP`, the stored resolution. The input is not modified.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = {"eda": np.ones((2, 1, 240), np.float32), "bvp": np.zeros((2, 1, 3840))}
+    >>> {k: v.shape for k, v in stress_predict_raw_windows(X).items()}
+    {'eda': (2, 1, 240), 'bvp': (2, 1, 960)}
+    """
+    from scipy.signal import resample_poly
+
+    keys = [k for k in RAW_FS if k in X]
+    if not keys:
+        raise ValueError(f"X holds none of the modalities {list(RAW_FS)}.")
+    out = {}
+    for key in keys:
+        values = np.asarray(X[key])
+        if key == "bvp":
+            down = resample_poly(values.astype(np.float64), 1, 64 // RAW_FS["bvp"], axis=-1,
+                                 padtype="line")
+            out[key] = _bvp_codes(down).astype(np.float32) * np.float32(BVP_STEP)
+        else:
+            out[key] = values.astype(np.float32, copy=True)
+    return out
+
+
+def _bvp_codes(bvp: np.ndarray) -> np.ndarray:
+    """BVP as the int16 multiples of BVP_STEP the file stores (ValueError if out of range)."""
+    codes = np.rint(np.asarray(bvp, dtype=np.float64) / BVP_STEP)
+    if np.abs(codes).max(initial=0) > np.iinfo(np.int16).max:
+        raise ValueError(f"BVP beyond +-{np.iinfo(np.int16).max * BVP_STEP:g}: cannot be "
+                         "stored as int16.")
+    return codes.astype(np.int16)
+
+
+def _write_raw_file(data: Bunch, path) -> None:
+    """Write ``RAW_FILE`` from ``load_stress_predict(..., window_s=60, step_s=30)``."""
+    raw = stress_predict_raw_windows(data.X)
+    np.savez_compressed(
+        path,
+        eda=raw["eda"],
+        temp=raw["temp"],
+        bvp=_bvp_codes(raw["bvp"]),
+        groups=np.asarray(data.groups, dtype=str),
+        t_start=data.meta["t_start"].to_numpy(np.float64),
+    )
+
+
+def _load_raw(groups: np.ndarray, t_start: np.ndarray):
+    """The shipped raw windows as Modalities, checked to be the features' rows."""
+    from skkd._modalities import Modalities
+
+    source = resources.files("skkd.datasets") / "data" / RAW_FILE
+    with resources.as_file(source) as path, np.load(path) as npz:
+        if not (np.array_equal(npz["groups"].astype(str), groups.astype(str))
+                and np.array_equal(npz["t_start"], t_start)):
+            raise ValueError(f"{RAW_FILE} does not hold the rows of {FEATURES_FILE} "
+                             "(subjects or window starts differ): reinstall skkd.")
+        return Modalities(
+            eda=npz["eda"], temp=npz["temp"],
+            bvp=npz["bvp"].astype(np.float32) * np.float32(BVP_STEP),
+        )
+
+
+def load_stress_predict_features(*, raw: bool = False) -> Bunch:
     """Load window features of all 34 labelled Stress-Predict subjects (built in).
 
     Mean, std, min, max and slope of every channel of EDA, TEMP, BVP and ACC
@@ -72,6 +164,15 @@ def load_stress_predict_features() -> Bunch:
     ``ModalityTransformer({k: WindowStatistics() for k in X}, output="frame")``
     gives on ``load_stress_predict(data_home).X``, rounded to float32.
 
+    Parameters
+    ----------
+    raw : bool, default=False
+        Also return the windows' raw signals (shipped too, about 3.7 MB), in
+        the same rows: EDA and TEMP at 4 Hz as
+        ``load_stress_predict(data_home).X`` gives them, BVP at 16 Hz (see
+        :func:`stress_predict_raw_windows`), for time-series models such as
+        :func:`skkd.baselines.make_minirocket_baseline`.
+
     Returns
     -------
     Bunch
@@ -81,7 +182,9 @@ def load_stress_predict_features() -> Bunch:
         selects), ``y`` (1 = stress), ``groups`` (``"S02"`` ... ``"S35"``),
         ``meta`` (subject, t_start, t_end in unix seconds, stress_fraction),
         ``feature_names``, ``modalities`` (the signal of each column),
-        ``target_names``, ``DESCR``.
+        ``target_names``, ``DESCR``; with ``raw=True`` also ``raw``
+        (:class:`~skkd.Modalities`: ``eda`` and ``temp`` ``(n, 1, 240)``,
+        ``bvp`` ``(n, 1, 960)``, float32) and ``raw_fs`` (Hz of each).
 
     Examples
     --------
@@ -90,7 +193,11 @@ def load_stress_predict_features() -> Bunch:
     ((3695, 30), 34, 'eda__ch0_mean')
     >>> sorted(set(data.modalities))
     ['acc', 'bvp', 'eda', 'temp']
+    >>> load_stress_predict_features(raw=True).raw
+    Modalities(n_windows=3695, eda=(1, 240), temp=(1, 240), bvp=(1, 960))
     """
+    if not isinstance(raw, (bool, np.bool_)):
+        raise TypeError(f"raw must be True or False, got {raw!r}.")
     source = resources.files("skkd.datasets") / "data" / FEATURES_FILE
     with resources.as_file(source) as path, np.load(path) as npz:
         columns = [str(c) for c in npz["columns"]]
@@ -104,6 +211,9 @@ def load_stress_predict_features() -> Bunch:
             "stress_fraction": npz["stress_fraction"].astype(np.float64),
         })
     n_subjects = len(pd.unique(groups))
+    extra = {}
+    if raw:
+        extra = {"raw": _load_raw(groups, meta["t_start"].to_numpy()), "raw_fs": dict(RAW_FS)}
     return Bunch(
         X=X,
         y=y,
@@ -113,5 +223,7 @@ def load_stress_predict_features() -> Bunch:
         modalities=np.asarray([c.split("__", 1)[0] for c in columns], dtype=object),
         target_names=np.asarray(TARGET_NAMES).copy(),
         DESCR=DESCR.format(window_s=WINDOW_S, step_s=STEP_S, n_subjects=n_subjects,
-                           n_windows=len(y), n_stress=int(y.sum()), citation=CITATION),
+                           n_windows=len(y), n_stress=int(y.sum()), citation=CITATION,
+                           raw=RAW_DESCR.format(bvp_step=BVP_STEP, raw_file=RAW_FILE)),
+        **extra,
     )
