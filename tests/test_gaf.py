@@ -129,3 +129,51 @@ def test_awkward_windows_never_crash(kind, seed, method):
     else:  # sin(phi_i - phi_j): antisymmetric, zero diagonal
         np.testing.assert_allclose(img, -img.transpose(0, 2, 1), atol=1e-12)
         np.testing.assert_allclose(diag, 0, atol=1e-12)
+
+
+def test_threads_and_batches_do_not_change_results():
+    X = np.cumsum(np.random.default_rng(3).normal(size=(4, 5, 100)), axis=2)
+    one = GAFImager(image_size=20, n_jobs=1, batch_size=1000).fit_transform(X)
+    for kw in ({"n_jobs": 2, "batch_size": 3}, {"n_jobs": -1, "batch_size": 1}, {"n_jobs": None}):
+        np.testing.assert_array_equal(one, GAFImager(image_size=20, **kw).fit_transform(X))
+
+
+def test_thread_count_follows_n_jobs_as_joblib_counts():
+    from joblib import cpu_count, parallel_config
+
+    from skkd.features._gaf import _threads
+
+    assert _threads(None) == 1 and _threads(3) == 3 and _threads(-1) == cpu_count()
+    with parallel_config(n_jobs=2):
+        assert _threads(None) == 2
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="n_jobs must be"):
+            GAFImager(n_jobs=bad).fit(np.zeros((2, 40)))
+
+
+def test_paa_sums_like_pyts_left_to_right():
+    """PAA segments are summed from the left, as pyts's numba loop does: bit-equal."""
+    from skkd.features._gaf import _paa
+
+    X = np.random.default_rng(1).normal(size=(6, 103)) * 1e3
+    for s in (7, 10, 51, 103 // 2):
+        bounds = np.linspace(0, X.shape[1], s + 1).astype(np.int64)
+        expected = np.array([[sum(row[a:b].tolist()) / (b - a) for a, b in zip(bounds, bounds[1:])]
+                             for row in X])
+        np.testing.assert_array_equal(_paa(X, bounds), expected)
+
+
+@pytest.mark.parametrize("size", [10, 40])  # with and without PAA
+def test_input_is_never_written(size):
+    X = np.cumsum(np.random.default_rng(2).normal(size=(5, 2, 40)), axis=2)
+    before = X.copy()
+    GAFImager(image_size=size).fit_transform(X)
+    np.testing.assert_array_equal(X, before)
+
+
+def test_import_does_not_load_pyts_or_numba():
+    code = ("import sys; from skkd.features import GAFImager; import numpy as np\n"
+            "GAFImager(image_size=8).fit_transform(np.random.rand(3, 64))\n"
+            "print(sorted(m for m in ('pyts', 'numba') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
