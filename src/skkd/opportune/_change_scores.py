@@ -6,9 +6,12 @@ at ``t, ..., t+n-1`` form the reference set and the next ``n`` the test set
 divergence estimated with the reference set as numerator sample and the test
 set as denominator sample (densratio's ``x`` and ``y``) plus, when
 ``symmetric=True``, the same with the roles swapped. Instead of one RuLSIF fit per point, the
-kernels, normal equations and leave-one-out searches of a chunk of points are
-batched (see :mod:`skkd.opportune._rulsif`), which gives densratio's numbers
-much faster, with memory bounded by ``chunk_size``.
+kernels come from one table of subsequence distances a series (its strided
+views are every point's kernel blocks, nothing is copied out), and the normal
+equations, leave-one-out searches and fits of a block of points are batched
+(see :mod:`skkd.opportune._rulsif`), which gives densratio's numbers much
+faster, with memory bounded by ``chunk_size``; chunks run on ``n_jobs``
+threads.
 
 Two defaults differ from a plain densratio loop, because with densratio's
 clipped weights and the plain median heuristic a clear change could score far
@@ -39,10 +42,9 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 from joblib import effective_n_jobs
-from threadpoolctl import threadpool_limits
 
 from skkd.opportune._hankel import block_views, hankel_lag_table, n_change_points
-from skkd.opportune._rulsif import check_nonneg, fit_theta, loo_search, pe_divergence
+from skkd.opportune._rulsif import BLOCK, FIT_BLOCK, _stage, check_nonneg, one_thread_each, select_and_fit
 
 __all__ = ["ChangeScores", "MEDIAN_FACTOR", "rulsif_change_scores", "median_heuristic"]
 
@@ -234,61 +236,46 @@ def _chunks(m: int, P: int, chunk_size: int):
         yield chunk
 
 
-def _assemble(kernel_tables: np.ndarray, chunk, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Contiguous (ref_ref, test_test, test_ref) kernel blocks of a chunk."""
-    parts = [block_views(kernel_tables[s], t0, t1, n) for s, t0, t1 in chunk]
-    if len(parts) == 1:
-        return tuple(np.ascontiguousarray(v) for v in parts[0])
-    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+def _direction(K_rr, K_tt, K_tr, backward: bool, cols):
+    """(numerator, denominator) kernels of one direction; views unless centres are drawn."""
+    if backward:
+        return _columns(K_tt, cols), _columns(K_tr.transpose(0, 2, 1), cols)
+    return _columns(K_rr, cols), _columns(K_tr, cols)
 
 
-def _directions(K_rr, K_tt, K_tr, cols_f, cols_b, symmetric):
-    """(numerator, denominator) kernel pairs: forward, then backward if symmetric."""
-    pairs = [(_columns(K_rr, cols_f), _columns(K_tr, cols_f))]
-    if symmetric:
-        K_rt = K_tr.transpose(0, 2, 1)
-        pairs.append((_columns(K_tt, cols_b), _columns(K_rt, cols_b)))
-    return pairs
+def _score_chunk(kernels, grid, chunk, n, alpha, lambdas, cols_f, cols_b, symmetric, nonneg, name):
+    """Scores of one chunk of points: (pe, sigma, lambda), each ``(n_pts,)``.
 
-
-def _score_chunk(kernels, grid, chunk, n, alpha, lambdas, cols_f, cols_b, symmetric, cv, nonneg, name):
-    """Scores of one chunk of points: (pe, sigma, lambda), each ``(n_pts,)``."""
+    Points go in blocks of :data:`~skkd.opportune._rulsif.BLOCK`; a block is
+    finished (every width and ridge, both directions, the final fit) before
+    the next, reading the kernel tables through strided views, so its work
+    stays in cache and nothing is gathered.
+    """
     n_pts = sum(t1 - t0 for _, t0, t1 in chunk)
+    pe_total = np.zeros(n_pts)
+    s_sel = np.zeros(n_pts, dtype=np.intp)
+    l_sel = np.zeros(n_pts, dtype=np.intp)
     s_of = np.concatenate([np.full(t1 - t0, s) for s, t0, t1 in chunk])
-    if not cv:
-        pe_total = np.zeros(n_pts)
-        for phi_x, phi_y in _directions(*_assemble(kernels[:, 0], chunk, n), cols_f, cols_b, symmetric):
-            theta = fit_theta(phi_x, phi_y, alpha, lambdas[0], nonneg)
-            pe_total += pe_divergence(phi_x, phi_y, theta, alpha)
-        return pe_total, grid[s_of, 0], np.full(n_pts, lambdas[0])
-    n_dir = 2 if symmetric else 1
-    best = np.full((n_dir, n_pts), np.inf)
-    best_pe = np.zeros((n_dir, n_pts))
-    best_s = np.zeros((n_dir, n_pts), dtype=np.intp)
-    best_l = np.zeros((n_dir, n_pts), dtype=np.intp)
-    rows = np.arange(n_pts)
-    for si in range(grid.shape[1]):
-        pairs = _directions(*_assemble(kernels[:, si], chunk, n), cols_f, cols_b, symmetric)
-        for d, (phi_x, phi_y) in enumerate(pairs):
-            cvs, pes = loo_search(phi_x, phi_y, alpha, lambdas)
-            if not np.isfinite(cvs).all():
-                raise FloatingPointError(f"{name}: RuLSIF cross-validation produced non-finite scores.")
-            j = np.argmin(cvs, axis=1)
-            better = cvs[rows, j] < best[d]  # strict: the first minimum in sigma-major order wins
-            best[d] = np.where(better, cvs[rows, j], best[d])
-            best_pe[d] = np.where(better, pes[rows, j], best_pe[d])
-            best_s[d] = np.where(better, si, best_s[d])
-            best_l[d] = np.where(better, j, best_l[d])
-    if nonneg == "refit":  # refit the chosen (sigma, lambda) only; the selection is densratio's
-        for si in np.unique(best_s):
-            pairs = _directions(*_assemble(kernels[:, si], chunk, n), cols_f, cols_b, symmetric)
-            for d, (phi_x, phi_y) in enumerate(pairs):
-                idx = np.flatnonzero(best_s[d] == si)
-                if idx.size:
-                    px, py = phi_x[idx], phi_y[idx]
-                    theta = fit_theta(px, py, alpha, lambdas[best_l[d, idx]], "refit")
-                    best_pe[d, idx] = pe_divergence(px, py, theta, alpha)
-    return best_pe.sum(axis=0), grid[s_of, best_s[0]], lambdas[best_l[0]]
+    block = BLOCK if grid.shape[1] * lambdas.size > 1 else FIT_BLOCK
+    pos = 0
+    for s, t0, t1 in chunk:
+        views = [block_views(kernels[s, si], t0, t1, n) for si in range(grid.shape[1])]
+        for b0 in range(0, t1 - t0, block):
+            part = slice(b0, min(t1 - t0, b0 + block))
+            out = slice(pos + part.start, pos + part.stop)
+            for backward in (False, True) if symmetric else (False,):
+                cols = cols_b if backward else cols_f
+                cols = None if cols is None else cols[out]
+                pairs = [_direction(rr[part], tt[part], tr[part], backward, cols) for rr, tt, tr in views]
+                try:
+                    pe, si, li = select_and_fit(pairs, alpha, lambdas, nonneg, x_symmetric=cols is None)
+                except FloatingPointError as exc:
+                    raise FloatingPointError(f"{name}: {exc}") from None
+                pe_total[out] += pe
+                if not backward:
+                    s_sel[out], l_sel[out] = si, li
+        pos += t1 - t0
+    return pe_total, grid[s_of, s_sel], lambdas[l_sel]
 
 
 def change_scores_batch(
@@ -329,11 +316,10 @@ def change_scores_batch(
     score = np.empty((m, P))
     sig_out = np.empty((m, P))
     lam_out = np.empty((m, P))
-    cv = lambdas.size > 1 or (sigmas is not None and sigmas.size > 1) or (factors is not None and factors.size > 1)
     # series per group: the lag tables of a group (times the grid) stay near 32 MB
     n_grid = sigmas.size if sigmas is not None else factors.size
     per_group = max(1, int(4_000_000 // (n_sub * W * (n_grid + 1))))
-    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=workers) as pool:
+    with one_thread_each(), ThreadPoolExecutor(max_workers=workers) as pool:
         for g0 in range(0, m, per_group):
             g1 = min(m, g0 + per_group)
             table = hankel_lag_table(series[g0:g1], k, n)
@@ -342,14 +328,15 @@ def change_scores_batch(
             else:
                 grid = np.broadcast_to(sigmas, (g1 - g0, sigmas.size))
             # kernel tables, one per series and sigma: (g, S, n_sub, W)
-            kernels = np.exp(table[:, None] * (-0.5 / grid**2)[:, :, None, None])
+            with _stage("kernel"):
+                kernels = np.exp(table[:, None] * (-0.5 / grid**2)[:, :, None, None])
             del table
             jobs = []
             for chunk in _chunks(g1 - g0, P, chunk_size):
                 n_pts = sum(t1 - t0 for _, t0, t1 in chunk)
                 cols_f = _centre_choice(rng, n_pts, n, b)  # drawn in order: reproducible
                 cols_b = _centre_choice(rng, n_pts, n, b) if symmetric else None
-                args = (kernels, grid, chunk, n, alpha, lambdas, cols_f, cols_b, symmetric, cv, nonneg, name)
+                args = (kernels, grid, chunk, n, alpha, lambdas, cols_f, cols_b, symmetric, nonneg, name)
                 jobs.append((chunk, pool.submit(_score_chunk, *args)))
             for chunk, job in jobs:
                 pe_total, sig_sel, lam_sel = job.result()

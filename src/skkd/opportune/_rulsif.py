@@ -37,14 +37,30 @@ construction. The change scores use ``'refit'``; ``'clip'`` is the reference.
 Every function here works on a *batch* of independent problems (leading axis),
 which is what makes the change scores fast; the single-problem
 :func:`relative_density_ratio` is the same code with a batch of one.
+
+Where the time goes (issue 17). At ``b = 50`` centres LAPACK's symmetric
+eigensolver costs about twenty Cholesky factorisations, so the leave-one-out
+search factorises ``H + lambda I`` once per lambda (:func:`_loo_chol`) rather
+than sharing one eigendecomposition between the lambdas (:func:`loo_search`,
+still used from :data:`EIGH_FROM` lambdas on, for items whose Cholesky fails,
+and as the reference in the tests). :func:`select_and_fit` finishes a small
+block of problems at a time (every width and ridge, then one fit at the
+choice, reusing the normal equations), so the work arrays stay in cache.
+:func:`profile_stages` reports the CPU time per stage
+(``benchmarks/rulsif_speed.py`` prints it).
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
 
 __all__ = ["DensityRatioFit", "gaussian_kernel", "refit_nonneg", "relative_density_ratio"]
 
@@ -57,6 +73,83 @@ def check_nonneg(value) -> str:
     if not isinstance(value, str) or value not in NONNEG:
         raise ValueError(f"nonneg must be one of {NONNEG}, got {value!r}.")
     return value
+
+
+class _Stage:
+    """Adds the CPU time of a ``with`` block to ``seconds[name]`` (see :func:`profile_stages`)."""
+
+    __slots__ = ("seconds", "name", "start")
+
+    def __init__(self, seconds, name):
+        self.seconds, self.name = seconds, name
+
+    def __enter__(self):
+        self.start = time.thread_time()
+
+    def __exit__(self, *exc):
+        self.seconds[self.name] = self.seconds.get(self.name, 0.0) + time.thread_time() - self.start
+
+
+_profile: dict | None = None
+
+
+_NO_STAGE = nullcontext()
+
+
+def _stage(name: str):
+    return _NO_STAGE if _profile is None else _Stage(_profile, name)
+
+
+@contextmanager
+def profile_stages():
+    """Collect CPU seconds per stage of the RuLSIF computations run inside the block.
+
+    Yields a dict ``stage name -> seconds`` (thread CPU time, summed over
+    threads); ``benchmarks/rulsif_speed.py`` prints it. Stages: ``kernel``,
+    ``normal equations``, ``factorisation``, ``inverse``, ``leave-one-out``,
+    ``fit``.
+
+    >>> with profile_stages() as seconds:
+    ...     _ = relative_density_ratio(np.zeros((5, 1)), np.ones((5, 1)), sigma=[1.0, 2.0])
+    >>> sorted(seconds)
+    ['factorisation', 'inverse', 'leave-one-out', 'normal equations']
+    """
+    global _profile
+    previous, _profile = _profile, {}
+    try:
+        yield _profile
+    finally:
+        _profile = previous
+
+
+_THREADS_LOCK = threading.Lock()
+_threads_state = {"users": 0, "torch": 1}
+
+
+@contextmanager
+def one_thread_each():
+    """Hold BLAS/LAPACK (numpy's and torch's) to one thread while the block runs.
+
+    Thousands of small matrices are factorised one after another; a threaded
+    BLAS only adds synchronisation to each (torch's triangular solves become
+    ten times slower with two threads on two busy cores). The change scores
+    run their own worker threads instead. torch's thread count is global: it
+    is set to 1 for the first concurrent user and restored after the last.
+    """
+    with _THREADS_LOCK:
+        if _threads_state["users"] == 0:
+            _threads_state["torch"] = torch.get_num_threads()
+            if _threads_state["torch"] != 1:
+                torch.set_num_threads(1)
+        _threads_state["users"] += 1
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        with _THREADS_LOCK:
+            _threads_state["users"] -= 1
+            if _threads_state["users"] == 0 and _threads_state["torch"] != 1:
+                torch.set_num_threads(_threads_state["torch"])
 
 
 def gaussian_kernel(sq_dist: np.ndarray, sigma) -> np.ndarray:
@@ -96,7 +189,15 @@ def fit_theta(phi_x: np.ndarray, phi_y: np.ndarray, alpha: float, ridge, nonneg:
     A = _normal_matrix(phi_x, phi_y, alpha)
     lam = np.broadcast_to(np.asarray(ridge, dtype=np.float64), (A.shape[0],))
     A[:, np.arange(b), np.arange(b)] += lam[:, None]
-    h = phi_x.mean(axis=1)
+    return theta_from_normal(A, phi_x.mean(axis=1), nonneg)
+
+
+def theta_from_normal(A: np.ndarray, h: np.ndarray, nonneg: str = "clip") -> np.ndarray:
+    """Non-negative ``theta`` (``(B, b)``) from the normal equations ``A theta = h`` (ridge included in ``A``).
+
+    >>> theta_from_normal(np.array([[[1.0, 0.9], [0.9, 1.0]]]), np.array([[1.0, 0.5]]), "refit")
+    array([[1., 0.]])
+    """
     theta = np.linalg.solve(A, h[..., None])[..., 0]
     if nonneg == "refit":
         return refit_nonneg(A, h, theta)
@@ -200,35 +301,198 @@ def _loo_block(phi_x, phi_y, alpha, lambdas):
     n_x, b = phi_x.shape[1:]
     n_y = phi_y.shape[1]
     n_min = min(n_x, n_y)
-    H = _normal_matrix(phi_x, phi_y, alpha)
-    evals, U = np.linalg.eigh(H)
+    H, h = normal_equations(phi_x, phi_y, alpha)
+    with _stage("factorisation"):
+        evals, U = np.linalg.eigh(H)
     Ut = U.transpose(0, 2, 1)
-    h = phi_x.mean(axis=1)  # (B, b)
-    X, Y = phi_x[:, :n_min], phi_y[:, :n_min]  # (B, n_min, b): samples as rows
-    Xq, Yq = X @ U, Y @ U  # rows of U'X and U'Y
-    hq = np.einsum("bk,bkj->bj", h, U)
+    with _stage("leave-one-out"):
+        X, Y = phi_x[:, :n_min], phi_y[:, :n_min]  # (B, n_min, b): samples as rows
+        Xq, Yq = X @ U, Y @ U  # rows of U'X and U'Y
+        hq = np.einsum("bk,bkj->bj", h, U)
     scale = (n_y - 1) / (n_y * (n_x - 1))
     cv = np.empty((phi_x.shape[0], len(lambdas)))
     pe = np.empty_like(cv)
     for j, lam in enumerate(lambdas):
-        D = 1.0 / (evals + lam * (n_y - 1) / n_y)  # (B, b)
-        DY = Yq * D[:, None, :]  # rows of D U'Y
-        denom = n_y - np.einsum("bnk,bnk->bn", Yq, DY)
-        c0 = np.einsum("bk,bnk->bn", hq, DY) / denom  # h' B^-1 y_i / denom
-        c1 = np.einsum("bnk,bnk->bn", Xq, DY)  # x_i' B^-1 y_i
-        M = Yq * (n_x * c0 - c1)[:, :, None]
-        M += n_x * hq[:, None, :]
-        M -= Xq
-        M *= D[:, None, :] * scale
-        B2 = M @ Ut  # rows of densratio's B2 (one per left-out pair)
-        np.maximum(B2, 0.0, out=B2)
-        r_y = np.einsum("bnk,bnk->bn", Y, B2)
-        r_x = np.einsum("bnk,bnk->bn", X, B2)
-        cv[:, j] = (np.einsum("bn,bn->b", r_y, r_y) / 2.0 - r_x.sum(axis=1)) / n_min
-        theta = np.einsum("bkj,bj->bk", U, hq / (evals + lam))
-        np.maximum(theta, 0.0, out=theta)
-        pe[:, j] = pe_divergence(phi_x, phi_y, theta, alpha)
+        with _stage("leave-one-out"):
+            D = 1.0 / (evals + lam * (n_y - 1) / n_y)  # (B, b)
+            DY = Yq * D[:, None, :]  # rows of D U'Y
+            denom = n_y - np.einsum("bnk,bnk->bn", Yq, DY)
+            c0 = np.einsum("bk,bnk->bn", hq, DY) / denom  # h' B^-1 y_i / denom
+            c1 = np.einsum("bnk,bnk->bn", Xq, DY)  # x_i' B^-1 y_i
+            M = Yq * (n_x * c0 - c1)[:, :, None]
+            M += n_x * hq[:, None, :]
+            M -= Xq
+            M *= D[:, None, :] * scale
+            B2 = M @ Ut  # rows of densratio's B2 (one per left-out pair)
+            np.maximum(B2, 0.0, out=B2)
+            r_y = np.einsum("bnk,bnk->bn", Y, B2)
+            r_x = np.einsum("bnk,bnk->bn", X, B2)
+            cv[:, j] = (np.einsum("bn,bn->b", r_y, r_y) / 2.0 - r_x.sum(axis=1)) / n_min
+        with _stage("fit"):
+            theta = np.einsum("bkj,bj->bk", U, hq / (evals + lam))
+            np.maximum(theta, 0.0, out=theta)
+            pe[:, j] = pe_divergence(phi_x, phi_y, theta, alpha)
     return cv, pe
+
+
+BLOCK = 16
+"""Time points per block of the Cholesky leave-one-out: its work arrays (all lambdas) stay in L2."""
+
+FIT_BLOCK = 64
+"""Time points per block without a search (one fit each): larger blocks, less Python overhead."""
+
+EIGH_FROM = 8
+"""From this many lambdas on, the leave-one-out shares one eigendecomposition between them."""
+
+
+def loo_cv(phi_x: np.ndarray, phi_y: np.ndarray, alpha: float, lambdas: Sequence[float]) -> np.ndarray:
+    """densratio's leave-one-out score for each lambda, shape ``(B, n_lambdas)``.
+
+    The same numbers as :func:`loo_search` (to rounding), by a Cholesky
+    factorisation per lambda (:func:`_loo_chol`) in blocks of :data:`BLOCK`
+    items, or, from :data:`EIGH_FROM` lambdas on, by one eigendecomposition.
+    """
+    lambdas = np.asarray(lambdas, dtype=np.float64)
+    if lambdas.size >= EIGH_FROM:
+        return loo_search(phi_x, phi_y, alpha, lambdas)[0]
+    cv = np.empty((phi_x.shape[0], lambdas.size))
+    for i0 in range(0, phi_x.shape[0], BLOCK):
+        px, py = phi_x[i0 : i0 + BLOCK], phi_y[i0 : i0 + BLOCK]
+        H, h = normal_equations(px, py, alpha)
+        cv[i0 : i0 + BLOCK] = _loo_chol(H, h, px, py, alpha, lambdas)
+    return cv
+
+
+def normal_equations(
+    phi_x: np.ndarray, phi_y: np.ndarray, alpha: float, x_symmetric: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """``H`` (``(B, b, b)``, no ridge) and ``h`` (``(B, b)``) of a batch; the kernels may be strided views.
+
+    ``x_symmetric``: ``phi_x`` is symmetric (centres = the numerator sample),
+    so ``phi_x' phi_x = phi_x phi_x`` (a product without transpose, faster).
+    """
+    with _stage("normal equations"):
+        if not x_symmetric:
+            return _normal_matrix(phi_x, phi_y, alpha), phi_x.mean(axis=1)
+        n_x, n_y = phi_x.shape[1], phi_y.shape[1]
+        H = phi_x @ phi_x
+        H *= alpha / n_x
+        Hy = phi_y.transpose(0, 2, 1) @ phi_y
+        Hy *= (1.0 - alpha) / n_y
+        H += Hy
+        return H, phi_x.mean(axis=1)
+
+
+def _loo_chol(H, h, phi_x, phi_y, alpha, lambdas):
+    """Leave-one-out scores ``(B, n_lambdas)`` of a small batch, a Cholesky factorisation per lambda.
+
+    With ``B = H + lambda (n_y - 1) / n_y I = L L'`` the explicit
+    ``B^-1 = L^-T L^-1`` and one product ``[Y; n_x h - X] B^-1`` (samples as
+    rows) give every left-out pair's weight vector; the scalar terms of
+    densratio's formula are row dot products. All lambdas go through each call
+    at once (a ``(B, n_lambdas, b, b)`` stack). LAPACK's ``syevd`` costs about
+    twenty ``potrf`` at ``b = 50``, so for a few lambdas this is cheaper than
+    one shared eigendecomposition. Items whose ``B`` is not numerically
+    positive definite (a ridge below the rounding of ``H``) are redone by the
+    eigendecomposition route.
+    """
+    Bk, n_x, b = phi_x.shape
+    n_y = phi_y.shape[1]
+    n_min = min(n_x, n_y)
+    nl = lambdas.size
+    with _stage("factorisation"):
+        A = np.repeat(H[:, None], nl, axis=1)  # (Bk, nl, b, b)
+        diag = np.arange(b)
+        A[:, :, diag, diag] += (lambdas * ((n_y - 1) / n_y))[None, :, None]
+        L, info = torch.linalg.cholesky_ex(torch.from_numpy(A).view(Bk * nl, b, b))
+    with _stage("inverse"):
+        Linv = torch.linalg.solve_triangular(L, torch.eye(b, dtype=torch.float64), upper=False)
+        Binv = torch.bmm(Linv.mT, Linv).numpy().reshape(Bk, nl, b, b)
+    # a failed factorisation leaves NaN behind; those items are redone below, quietly
+    with _stage("leave-one-out"), np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        # rows y_i, x_i and n_x h - x_i: one product gives (B^-1 y_i)' and (B^-1 (n_x h - x_i))'
+        YX = np.empty((Bk, 2, n_min, b))
+        YX[:, 0] = phi_y[:, :n_min]
+        YX[:, 1] = phi_x[:, :n_min]
+        R = np.empty((Bk, 1, 2 * n_min, b))
+        R[:, 0, :n_min] = YX[:, 0]
+        np.subtract(n_x * h[:, None, :], YX[:, 1], out=R[:, 0, n_min:])
+        G = R @ Binv  # (Bk, nl, 2 n_min, b)
+        GY, GXh = G[:, :, :n_min], G[:, :, n_min:]
+        d = np.einsum("bsnk,blnk->blsn", YX, GY)  # y_i' B^-1 y_i and x_i' B^-1 y_i
+        c0 = (GY @ h[:, None, :, None])[..., 0]  # h' B^-1 y_i
+        coef = n_x * c0 / (n_y - d[:, :, 0]) - d[:, :, 1]
+        np.multiply(GY, coef[..., None], out=GY)
+        GY += GXh  # row i: densratio's (n_x B0 - B1) column i
+        np.maximum(GY, 0.0, out=GY)
+        r = np.einsum("bsnk,blnk->blsn", YX, GY)
+        r *= (n_y - 1) / (n_y * (n_x - 1))
+        cv = (np.einsum("bln,bln->bl", r[:, :, 0], r[:, :, 0]) / 2.0 - r[:, :, 1].sum(axis=2)) / n_min
+    bad = np.flatnonzero((info.numpy().reshape(Bk, nl) != 0).any(axis=1) | ~np.isfinite(cv).all(axis=1))
+    if bad.size:
+        cv[bad] = _loo_block(phi_x[bad], phi_y[bad], alpha, lambdas)[0]
+    return cv
+
+
+def select_and_fit(
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]],
+    alpha: float,
+    lambdas: np.ndarray,
+    nonneg: str,
+    x_symmetric: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Choose (sigma, lambda) by leave-one-out for a small batch, then fit and score the choice.
+
+    ``pairs[s]`` holds ``(phi_x, phi_y)`` at the ``s``-th kernel width, shapes
+    ``(B, n_x, b)`` and ``(B, n_y, b)`` (views are fine; nothing is written).
+    The first minimum in sigma-major order wins, as in densratio. The normal
+    equations of every width are kept for the final fit, so each is formed
+    once. With one width and one lambda there is no search. ``x_symmetric``
+    says that every ``phi_x`` is symmetric (the centres are the numerator
+    sample, in order), which saves a transpose in ``H``.
+
+    Returns
+    -------
+    pe : ndarray of shape (B,)
+        alpha-relative PE divergence of the chosen fit (weights kept
+        non-negative by ``nonneg``).
+    sigma_index, lambda_index : ndarray of shape (B,)
+    """
+    Bk = pairs[0][0].shape[0]
+    rows = np.arange(Bk)
+    s_idx = np.zeros(Bk, dtype=np.intp)
+    l_idx = np.zeros(Bk, dtype=np.intp)
+    normal = [normal_equations(px, py, alpha, x_symmetric) for px, py in pairs]
+    if len(pairs) > 1 or lambdas.size > 1:
+        best = np.full(Bk, np.inf)
+        for si, ((px, py), (H, h)) in enumerate(zip(pairs, normal)):
+            if lambdas.size >= EIGH_FROM:
+                cv = loo_search(px, py, alpha, lambdas)[0]
+            else:
+                cv = _loo_chol(H, h, px, py, alpha, lambdas)
+            if not np.isfinite(cv).all():
+                raise FloatingPointError("RuLSIF cross-validation produced non-finite scores.")
+            j = np.argmin(cv, axis=1)
+            better = cv[rows, j] < best  # strict: the first minimum in sigma-major order wins
+            best = np.where(better, cv[rows, j], best)
+            s_idx = np.where(better, si, s_idx)
+            l_idx = np.where(better, j, l_idx)
+    with _stage("fit"):
+        H, h = normal[0]  # reused as the buffers of the chosen widths' normal equations
+        for si in range(1, len(pairs)):
+            chosen = s_idx == si
+            H[chosen], h[chosen] = normal[si][0][chosen], normal[si][1][chosen]
+        b = H.shape[1]
+        H[:, np.arange(b), np.arange(b)] += lambdas[l_idx][:, None]
+        theta = theta_from_normal(H, h, nonneg)
+        pe = np.empty(Bk)
+        for si in np.unique(s_idx):
+            idx = np.flatnonzero(s_idx == si)
+            px, py = pairs[si]
+            if idx.size < Bk:
+                px, py = px[idx], py[idx]
+            pe[idx] = pe_divergence(px, py, theta[idx], alpha)
+    return pe, s_idx, l_idx
 
 
 @dataclass(frozen=True)
@@ -356,7 +620,7 @@ def relative_density_ratio(
         s_best, l_best = sigmas[0], lambdas[0]
     else:
         scores = np.stack(
-            [loo_search(gaussian_kernel(dx, s), gaussian_kernel(dy, s), alpha, lambdas)[0][0] for s in sigmas]
+            [loo_cv(gaussian_kernel(dx, s), gaussian_kernel(dy, s), alpha, lambdas)[0] for s in sigmas]
         )
         if not np.isfinite(scores).all():
             raise ValueError("cross-validation produced non-finite scores; check the sigma/lambda grid.")
