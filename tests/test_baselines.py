@@ -11,7 +11,6 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_validate
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skkd.baselines import PerGroupClassifier, make_rf_baseline, make_svm_baseline
 from skkd.model_selection import WithinGroupSplit
@@ -24,13 +23,6 @@ def _two_groups(n=60, seed=0):
     g = np.repeat(["a", "b"], n)
     y = np.where(g == "a", x > 0, x < 0).astype(int)
     return pd.DataFrame({"x": x, "noise": rng.normal(size=2 * n), "g": g}), y
-
-
-@parametrize_with_checks(
-    [PerGroupClassifier(LogisticRegression(), by=0, drop_by=False, min_samples=2)]
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def test_per_group_beats_aggregate_when_groups_disagree():

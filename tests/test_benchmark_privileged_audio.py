@@ -17,7 +17,7 @@ from sklearn.metrics import log_loss
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 COLUMNS = {"dataset", "method", "protocol", "macro_f1_mean", "macro_f1_std",
            "balanced_accuracy_mean", "balanced_accuracy_std", "n_params", "latency_ms",
-           "wall_s", "inputs", "loss", "epochs"}
+           "wall_s", "inputs", "loss", "n_seeds", "reference", "balanced_accuracy_p_holm"}
 
 
 @pytest.fixture(scope="module")
@@ -39,24 +39,6 @@ def test_docstring_examples(pa):
 
 
 # -- subject splits ----------------------------------------------------------------------------
-def test_split_subjects_is_disjoint_and_complete(pa):
-    groups = np.repeat([f"S{i}" for i in range(10)], 3)
-    train, valid, test = pa.split_subjects(groups, seed=3)
-    sets = [set(groups[r]) for r in (train, valid, test)]
-    assert (len(sets[0]), len(sets[1]), len(sets[2])) == (6, 2, 2)
-    assert not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
-    assert sorted(np.concatenate([train, valid, test])) == list(range(len(groups)))
-    again = pa.split_subjects(groups, seed=3)
-    assert all(np.array_equal(a, b) for a, b in zip((train, valid, test), again))
-
-
-def test_split_subjects_rejects_too_few_subjects(pa):
-    with pytest.raises(ValueError, match="at least 3 subjects"):
-        pa.split_subjects(np.array(["a", "a", "b"]))
-    with pytest.raises(ValueError, match="no training subject"):
-        pa.split_subjects(np.repeat(["a", "b", "c"], 2), valid_fraction=0.5, test_fraction=0.5)
-
-
 def test_inner_validation_holds_out_training_subjects_only(pa):
     groups = np.repeat(list("abcdef"), 4)
     train = np.flatnonzero(groups != "f")
@@ -88,7 +70,14 @@ def test_parse_feature_weights(pa):
 
 def test_student_specs_match_the_stressid_rows(pa):
     specs = pa.student_specs()
-    assert [kw.get("alpha") for kw in specs.values()] == [0.0, 0.7, 0.0]
+    assert [kw.get("alpha") for kw in specs.values()] == [0.0, 0.7, 0.0, 0.7]
+    assert specs["extra: audio, KD soft targets, in-sample targets"]["teacher_targets"] == \
+        "in_sample"
+    models = pa.models_for(pa.settings(quick=True), specs, quick=True)
+    assert models["audio, KD soft targets (T=3)"].teacher_targets == "cross_fit"
+    assert models["extra: audio, KD soft targets, in-sample targets"].teacher_targets == \
+        "in_sample"
+    assert pa.NO_KD in models and pa.TEACHER_NAME in models
     feature_row = specs["audio, KD per-modality features"]
     assert feature_row["feature_weights"] == {k: 0.25 for k in pa.TEACHER_KEYS}
     assert pa.describe_loss(feature_row).startswith("CE + sum_m w_m MSE (video 0.25")
@@ -136,31 +125,72 @@ def test_best_on_validation_rejects_unseen_labels(pa):
         stop.initialize()
 
 
+# -- the protocol -------------------------------------------------------------------------------
+def test_models_never_read_held_out_labels(pa):
+    """Permuting the held-out subject's labels leaves its predictions bit-identical."""
+    import warnings
+
+    from sklearn.model_selection import PredefinedSplit
+
+    from skkd.model_selection import compare
+
+    torch.set_num_threads(1)
+    d = pa.load(quick=True, seed=0)
+    F, y, groups = d["F"], d["y"], d["groups"]
+    held_subject = np.unique(groups)[-1]
+    held = groups == held_subject
+    permuted = y.copy()
+    permuted[held] = 1 - y[held]
+    cfg = pa.settings(quick=True)
+    specs = pa.student_specs()
+    models = {name: m for name, m in pa.models_for(cfg, specs, quick=True).items()
+              if name in (pa.NO_KD, "audio, KD soft targets (T=3)", pa.TEACHER_NAME)}
+    kwargs = dict(cv=PredefinedSplit(np.where(held, 0, -1)), seeds=(0,), chance=None,
+                  verbose=0, reference=pa.NO_KD)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The groups parameter is ignored")
+        a = compare(models, F, y, groups, **kwargs).predictions
+        b = compare(models, F, permuted, groups, **kwargs).predictions
+    for name in models:
+        np.testing.assert_array_equal(a.loc[a["model"] == name, "y_pred"].to_numpy(),
+                                      b.loc[b["model"] == name, "y_pred"].to_numpy(),
+                                      err_msg=name)
+
+
+def test_validated_model_needs_groups(pa):
+    model = pa.ValidatedModel(kd={"alpha": 0.0}, cfg=pa.settings(quick=True))
+    with pytest.raises(ValueError, match="groups"):
+        model.fit(None, np.zeros(4))
+
+
 # -- the quick run -----------------------------------------------------------------------------
 def test_privileged_audio_quick(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "privileged_audio.py"), "--quick", "--out", str(tmp_path)],
+        [sys.executable, str(BENCHMARKS / "privileged_audio.py"), "--quick", "--protocol", "both",
+         "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Holm-corrected" in proc.stdout
     table = pd.read_csv(tmp_path / "privileged_audio_quick.csv")
     assert COLUMNS <= set(table.columns)
-    assert len(table) == 8
+    assert len(table) == 12  # (4 students + teacher + chance) x 2 protocols
     for col in ("macro_f1_mean", "balanced_accuracy_mean"):
         assert table[col].between(0, 1).all(), table[["method", col]]
     loso = table[table["protocol"] == "LOSO by subject"]
     split = table[table["protocol"].str.startswith("subject split")]
-    assert len(loso) == len(split) == 4
+    assert len(loso) == len(split) == 6
     assert (loso["n_subjects"] == 4).all() and (split["n_subjects"] == 1).all()
+    assert (table["reference"] == "audio only, no KD").all()
     teacher = table[table["method"].str.startswith("teacher")]
     assert (teacher["inputs"] == "video + ecg + eda + rsp").all()
     students = table[table["inputs"] == "audio"]
-    assert len(students) == 6
+    assert len(students) == 8
     # every student has the same network; the teacher is far larger
     assert students["n_params"].nunique() == 1
     assert int(teacher["n_params"].iloc[0]) > int(students["n_params"].iloc[0])
     with open(tmp_path / "privileged_audio_quick.json", encoding="utf-8") as fh:
         info = json.load(fh)
-    assert len(info["results"]) == 8 and info["info"]["quick"] is True
+    assert len(info["results"]) == 12 and info["info"]["quick"] is True
     assert (tmp_path / "privileged_audio_quick.png").stat().st_size > 0
     assert "audio, KD per-modality features" in proc.stdout

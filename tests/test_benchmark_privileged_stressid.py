@@ -29,9 +29,43 @@ def test_quick_run_prints_the_protocol_and_every_row(bench, data_home, tmp_path,
     text = capsys.readouterr().out
     assert "indicative only" in text and "GroupKFold" in text and "chance" in text
     for row in (bench.NO_KD, "RF on eda", "teacher: LR, physiology",
-                "KD from LR teacher (Hinton, cross-fitted)", "+ MUNGE windows"):
+                "KD from LR teacher (Hinton, cross-fitted)", "+ MUNGE windows",
+                bench.BEST_ROW, "KD, library defaults", "no KD, library defaults",
+                "KD, proposed defaults", "nested selection", "transductive ceiling",
+                "teacher: ensemble"):
         assert row in text
+    assert "acceptance (balanced accuracy" in text and "student parameters 866" in text
     assert (tmp_path / "privileged_stressid_eda_quick_summary.csv").is_file()
+
+
+def test_fit_once_gives_the_model_a_fresh_fit_gives(bench):
+    """The cache is exact: pinned seeds, keyed by data and parameters."""
+    from sklearn.base import clone
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 3)), rng.randint(0, 2, 60)
+    hgb = HistGradientBoostingClassifier(max_iter=10, random_state=0)
+    a = bench.FitOnce(clone(hgb)).set_params(estimator__random_state=7).fit(X, y)
+    b = clone(bench.FitOnce(hgb)).fit(X, y)
+    assert a.estimator_ is b.estimator_  # one fit, reused
+    fresh = clone(hgb).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), fresh.predict_proba(X))
+    c = bench.FitOnce(hgb).fit(X, 1 - y)  # other labels: another fit
+    assert c.estimator_ is not a.estimator_
+
+
+def test_grouped_search_refits_the_best_candidate_on_training_subjects(bench):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 2)), np.r_[[0, 1] * 30]
+    groups = np.repeat(np.arange(6), 10)
+    search = bench.GroupedSearch(LogisticRegression(), {"C": [1e-4, 1.0]}, n_splits=3)
+    search.fit(X, y, groups=groups)
+    assert search.best_params_["C"] in (1e-4, 1.0)
+    assert search.best_estimator_.C == search.best_params_["C"]
+    assert search.predict(X).shape == (60,)
 
 
 def test_held_out_labels_never_reach_the_kd_student(bench, data_home):

@@ -88,12 +88,14 @@ def test_write_results_is_read_by_plotting(tmp_path):
     assert "teacher" in common.format_table(rows)
 
 
-def test_top_fraction_marks_each_subjects_top_quarter():
+def test_opportune_labels_use_the_training_threshold():
     okd = _module("opportune_kd")
     scores = np.arange(8, dtype=float)
     groups = np.array(["a"] * 4 + ["b"] * 4)
-    assert okd.top_fraction(scores, groups).tolist() == [0, 0, 0, 1, 0, 0, 0, 1]
-    assert okd.top_fraction(scores, groups, 0.5).sum() == 4
+    splits = [(np.arange(4, 8), np.arange(4)), (np.arange(4), np.arange(4, 8))]
+    # subject a is judged by b's 75 % quantile (6.25), b by a's (2.25)
+    assert okd.fold_labels(scores, splits).tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert okd.training_threshold(scores[groups == "a"]) == pytest.approx(2.25)
 
 
 # -- quick runs ------------------------------------------------------------------------------
@@ -103,24 +105,65 @@ def test_opportune_kd_quick_synthetic(tmp_path):
     table = _check_results(tmp_path / "opportune_kd_quick.csv")
     methods = " ".join(table["method"])
     for expected in ("teacher", "KD student", "no KD", "RF", "SVM", "fixed-time", "random",
-                     "personalized", "aggregate", "demographic", "selected by"):
+                     "personalized", "aggregate", "demographic", "marks, out of fold",
+                     "transductive", "chance"):
         assert expected in methods
-    within = table[table["method"].str.startswith("personalized")]
-    assert within["protocol"].str.contains("within-subject").all()
-    assert (table.loc[~table.index.isin(within.index)
-                      & ~table["method"].str.startswith("aggregate"), "protocol"]
-            == "LOSO by subject").all()
+    within = table["protocol"].str.contains("within-subject")
+    assert table.loc[within, "method"].str.match("personalized|aggregate|chance").all()
+    assert table.loc[~within, "protocol"].str.startswith("LeaveOneGroupOut() by subject").all()
+    assert "Holm" in out and "first 10 windows" in out
 
 
 def test_cross_modal_quick_synthetic(tmp_path):
     out = _run("cross_modal.py", "--dataset", "synthetic", "--out", str(tmp_path))
-    assert "teacher (EEG + GSR)" in out
+    assert "teacher (EEG + GSR)" in out and "Holm-corrected" in out
+    assert "first 10 windows" in out
     table = _check_results(tmp_path / "cross_modal_quick.csv")
     methods = table["method"].tolist()
     assert any("adaptive feedback" in m for m in methods)
-    assert any("no KD" in m for m in methods)
+    assert any("no KD" in m for m in methods) and "chance" in methods
+    assert (table["reference"] == "GSR-only student, no KD (alpha=0)").all()
     students = table[table["inputs"] == "GSR only"]
     assert len(students) >= 5
+
+
+def test_cross_modal_models_never_read_held_out_labels():
+    """Permuting the held-out subject's labels leaves its predictions bit-identical."""
+    import warnings
+
+    import torch
+    from sklearn.model_selection import PredefinedSplit
+
+    from skkd import Modalities
+    from skkd.model_selection import compare
+
+    cm = _module("cross_modal")
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    groups = np.repeat(list("abc"), 16)
+    y = np.tile(np.r_[np.zeros(8, int), np.ones(8, int)], 3)
+    X = Modalities(eeg=(rng.normal(size=(48, 4)) + y[:, None]).astype(np.float32),
+                   eda=(rng.normal(size=(48, 3)) + 0.5 * y[:, None]).astype(np.float32))
+    models = cm.models_for("EEG", quick=True)
+    for name, model in models.items():
+        weights = {k: v for k, v in model.get_params(deep=True).items()
+                   if k.endswith("class_weight")}
+        assert weights and set(weights.values()) == {"balanced"}, name
+        if getattr(model, "alpha", 0) > 0:
+            assert model.teacher_targets == ("in_sample" if "in-sample" in name
+                                             else "cross_fit"), name
+    held = groups == "c"
+    permuted = y.copy()
+    permuted[held] = y[held][::-1]
+    kwargs = dict(cv=PredefinedSplit(np.where(held, 0, -1)), seeds=(0,), chance=None, verbose=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The groups parameter is ignored")
+        a = compare(models, X, y, groups, **kwargs).predictions
+        b = compare(models, X, permuted, groups, **kwargs).predictions
+    for name in models:
+        np.testing.assert_array_equal(a.loc[a["model"] == name, "y_pred"].to_numpy(),
+                                      b.loc[b["model"] == name, "y_pred"].to_numpy(),
+                                      err_msg=name)
 
 
 @pytest.mark.slow

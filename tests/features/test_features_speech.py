@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skkd.features import SpeechFeatures
 from skkd.features._speech import (
@@ -29,14 +28,6 @@ from skkd.features._speech import (
 )
 
 SMALL = dict(sr=8000, n_fft=64, hop_length=16, n_mels=16, n_mfcc=8)
-
-
-@parametrize_with_checks([
-    SpeechFeatures(**SMALL, tuning=0.0),
-    SpeechFeatures(**SMALL, output="frames", stats=("mean", "max")),
-])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 @pytest.fixture(scope="session")

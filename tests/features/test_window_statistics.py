@@ -7,29 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skkd.features import WindowStatistics
-
-
-# A window's samples are not features: statistics accept any window length, so
-# the checks that expect a fixed feature count (or 2-D-only error messages) do not apply.
-_LENGTH_FREE = "window length (axis -1) may differ between fit and transform by design"
-EXPECTED_FAILED_CHECKS = {
-    "check_n_features_in": "a signal transformer has channels, not n_features_in_; " + _LENGTH_FREE,
-    "check_n_features_in_after_fitting": _LENGTH_FREE,
-    "check_fit2d_predict1d": "a 1-D input is refused as a wrong rank (windows first), "
-                             "not with sklearn's 'Reshape your data' message",
-    "check_transformer_general": _LENGTH_FREE,
-    "check_estimators_empty_data_messages": "an empty window is refused with its own "
-                                            "message ('at least 1 sample')",
-}
-
-
-@parametrize_with_checks([WindowStatistics()],
-                         expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def test_matches_per_window_numpy_on_real_eda(data_home):

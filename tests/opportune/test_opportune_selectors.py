@@ -13,7 +13,6 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_validate
 from sklearn.preprocessing import FunctionTransformer
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skkd import Modalities
 from skkd.opportune import (
@@ -22,44 +21,6 @@ from skkd.opportune import (
     RandomSelector,
     RuLSIFOpportuneSelector,
 )
-
-ZERO_ONE = (
-    "predict returns 1 (opportune) / 0 (not), as DESIGN §5 fixes, not sklearn's +1/-1 outlier labels"
-)
-POSITIONAL = "the selection depends on a window's position in X (a fixed clock / a random draw), by design"
-
-
-def _expected_failures(estimator):
-    failures = {
-        "check_outliers_train": ZERO_ONE,
-        "check_outliers_fit_predict": ZERO_ONE,
-    }
-    if isinstance(estimator, (FixedIntervalSelector, RandomSelector)):
-        failures["check_methods_sample_order_invariance"] = POSITIONAL
-        failures["check_methods_subset_invariance"] = POSITIONAL
-    if isinstance(estimator, RuLSIFOpportuneSelector):
-        reason = "the check's integer data has constant windows, which are refused (no change is measurable)"
-        failures["check_estimators_dtypes"] = reason
-        failures["check_classifier_data_not_an_array"] = reason
-    if isinstance(estimator, EstimatorSelector):
-        reason = "fitting the wrapped classifier needs y; the outlier checks call fit(X) alone"
-        failures["check_outliers_train"] = reason
-        failures["check_outliers_fit_predict"] = reason
-    return failures
-
-
-@parametrize_with_checks(
-    [
-        # 2-D check data are windows of n_features samples: k=1, n=1 scores them
-        RuLSIFOpportuneSelector(k=1, n=1),
-        FixedIntervalSelector(every=2),
-        RandomSelector(fraction=0.5, random_state=0),
-        EstimatorSelector(LogisticRegression()),
-    ],
-    expected_failed_checks=_expected_failures,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def _windows_with_changes(n_windows=16, c=2, T=120, seed=0):

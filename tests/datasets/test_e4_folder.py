@@ -18,7 +18,7 @@ import pytest
 from skkd.datasets import load_e4_folder
 
 START = 1_600_000_000.0  # 2020-09-13T12:26:40Z
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 STRESS_PREDICT = REPO / ".." / "shared" / "data" / "stress-predict"
 RATES = {"eda": 4, "temp": 4, "bvp": 64, "acc": 32}
 FILES = {"eda": "EDA.csv", "temp": "TEMP.csv", "bvp": "BVP.csv", "acc": "ACC.csv"}

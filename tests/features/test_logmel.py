@@ -15,15 +15,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skkd.features import LogMelExtractor
 from skkd.features._logmel import mel_filterbank
-
-
-@parametrize_with_checks([LogMelExtractor(sr=8000, n_fft=64, hop_length=16, n_mels=8)])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 @pytest.fixture(scope="module")

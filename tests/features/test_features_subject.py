@@ -10,30 +10,8 @@ import sklearn
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, cross_validate
 from sklearn.pipeline import Pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skkd.features import SubjectStandardScaler
-
-
-ORDER = ("the first K windows (or the windows so far) of each subject in the given order "
-         "calibrate it: row order and batches change the statistics by design")
-
-
-def _expected_failures(estimator):
-    if estimator.calibration in ("all", 0):
-        return {}
-    return {"check_methods_sample_order_invariance": ORDER,
-            "check_methods_subset_invariance": ORDER}
-
-
-@parametrize_with_checks(
-    [SubjectStandardScaler(), SubjectStandardScaler(with_mean=False),
-     SubjectStandardScaler(calibration="all"), SubjectStandardScaler(calibration="expanding"),
-     SubjectStandardScaler(calibration=0)],
-    expected_failed_checks=_expected_failures,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def _subjects(seed=0, n_subjects=6, n=40):

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skkd.features import GAFImager
 
@@ -53,11 +52,6 @@ def pyts_images():
         capture_output=True, env=env, check=True,
     )
     return dict(zip(cases, pickle.loads(done.stdout)))
-
-
-@parametrize_with_checks([GAFImager(image_size=2), GAFImager(image_size=1.0, method="difference")])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -23,7 +23,7 @@ from sklearn.model_selection import LeaveOneGroupOut
 from skkd import Modalities
 from skkd.model_selection import compare
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _module(name: str):
