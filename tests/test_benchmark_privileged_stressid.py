@@ -31,7 +31,7 @@ def test_quick_run_prints_the_protocol_and_every_row(bench, data_home, tmp_path,
     for row in (bench.NO_KD, "RF on eda", "teacher: LR, physiology",
                 "KD from LR teacher (Hinton, cross-fitted)", "+ MUNGE windows",
                 bench.BEST_ROW, "KD, library defaults", "no KD, library defaults",
-                "KD, proposed defaults", "nested selection", "transductive ceiling",
+                "KD, library defaults + in-sample targets", "nested selection", "transductive ceiling",
                 "teacher: ensemble"):
         assert row in text
     assert "acceptance (balanced accuracy" in text and "student parameters 866" in text

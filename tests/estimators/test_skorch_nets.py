@@ -80,3 +80,20 @@ def test_classifier_net_trains_on_the_logits_of_a_pair():
     net = ClassifierNet(build_module(X, 2, width=4), criterion=torch.nn.CrossEntropyLoss,
                         max_epochs=2, batch_size=5, train_split=None, verbose=0).fit(X, y)
     assert net.predict_proba(X).shape == (10, 2)
+
+
+def test_teacher_agreement_reports_how_well_the_student_learnt_its_targets():
+    from sklearn.linear_model import LogisticRegression
+
+    from skkd.estimators import DistilledStudentClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 6)
+    y = (X[:, 0] + 0.3 * rng.randn(200) > 0).astype(int)
+    make = lambda epochs: DistilledStudentClassifier(  # noqa: E731
+        LogisticRegression(), student_inputs=[0, 1], teacher_targets="in_sample",
+        max_epochs=epochs, random_state=0).fit(X, y)
+    short, long = make(1), make(60)
+    assert 0.0 <= short.teacher_agreement_ <= 1.0
+    assert long.teacher_agreement_ > 0.9
+    assert long.teacher_agreement_ >= short.teacher_agreement_
