@@ -271,6 +271,23 @@ class WindowFeatureExtractor(TransformerMixin, BaseEstimator):
         values[bad] = np.nan
         return values, why
 
+    # --- one continuous recording ----------------------------------------
+    def transform_recording(self, x: np.ndarray, starts: np.ndarray, length: int, *,
+                            per_window: bool = False) -> np.ndarray:
+        """Features ``(len(starts), k)`` of the windows ``x[s:s + length]`` of one recording.
+
+        ``x`` is ``(T, c)``. Extractors with a recording-level path (EDA, BVP,
+        ACC) clean and decompose ``x`` once; the others, and
+        ``per_window=True``, cut the windows and transform them. See
+        :func:`skkd.features.recording_features`, which calls this.
+        """
+        from skkd.features._recording import features_of_recording
+
+        self._check_params()
+        return features_of_recording(self, np.asarray(x), np.asarray(starts), int(length),
+                                     per_window=per_window, min_length=self._min_length(),
+                                     warn=self._warn_reasons)
+
     def _warn_reasons(self, reasons: Counter, n_windows: int) -> None:
         if not reasons:
             return

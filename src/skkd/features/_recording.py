@@ -198,7 +198,8 @@ def recording_features(
     for name in chosen:
         extractor = _extractor_for(name, chosen[name], rates[name])
         x = np.asarray(arrays[name], dtype=np.float64)  # a copy when not float64
-        values = _features_of(extractor, x, firsts[name], lengths[name], per_window)
+        values = extractor.transform_recording(x, firsts[name], lengths[name],
+                                               per_window=per_window)
         blocks.append(values)
         columns += [f"{name}__{f}" for f in extractor.feature_names]
     table = np.concatenate(blocks, axis=1) if blocks else np.empty((len(starts), 0))
@@ -241,14 +242,17 @@ def _extractor_for(name: str, given, rate: float) -> WindowFeatureExtractor:
             f"extractors[{name!r}] has fs={fs!r} but signal {name!r} is sampled at "
             f"{rate:g} Hz."
         )
-    given._check_params()
-    return given
+    return given  # its parameters are checked by transform_recording
 
 
 # --- per window or per recording ------------------------------------------------------------
-def _features_of(extractor, x: np.ndarray, firsts: np.ndarray, length: int,
-                 per_window: bool) -> np.ndarray:
-    """``(n_windows, k)`` features of one signal ``x`` ``(T, c)``."""
+def features_of_recording(extractor, x: np.ndarray, firsts: np.ndarray, length: int, *,
+                          per_window: bool, min_length: int, warn) -> np.ndarray:
+    """``(n_windows, k)`` features of one signal ``x`` ``(T, c)``.
+
+    Called by ``WindowFeatureExtractor.transform_recording``, which passes
+    the extractor's shortest usable window and its warning hook.
+    """
     n, names = len(firsts), tuple(extractor.feature_names)
     run = None if per_window else _RECORDING.get(type(extractor))
     if run is not None and isinstance(extractor, EDAFeatures) \
@@ -262,12 +266,11 @@ def _features_of(extractor, x: np.ndarray, firsts: np.ndarray, length: int,
         return clone(extractor).fit(windows).transform(windows)
     values = np.full((n, len(names)), np.nan)
     reasons: Counter = Counter()
-    min_length = extractor._min_length()
     if length < min_length:
         reasons.update({(f, f"window shorter than {min_length} samples"): n for f in names})
     elif n:
         _by_finite_stretch(extractor, run, x, firsts, length, values, reasons)
-    extractor._warn_reasons(reasons, n)
+    warn(reasons, n)
     return values
 
 
