@@ -42,6 +42,10 @@ __all__ = [
     "subject_zscore",
     "normalisation_name",
     "CALIBRATION_WINDOWS",
+    "compare_rows",
+    "fit_once",
+    "parse_calibration",
+    "subject_cv",
     "take",
     "window_statistics",
     "write_results",
@@ -271,3 +275,102 @@ def write_results(rows: list[dict], name: str, out_dir: str | Path | None = None
     with open(json_path, "w", encoding="utf-8") as fh:
         json.dump({"info": info, "results": rows}, fh, indent=2, default=str)
     return csv_path, json_path
+
+
+# -- the deployable protocol through skkd.model_selection.compare (DESIGN §7) -----------------
+
+
+def parse_calibration(text) -> int | str:
+    """``--calibration`` text: an int K >= 0 or ``"all"`` (transductive).
+
+    >>> parse_calibration("10"), parse_calibration("all")
+    (10, 'all')
+    """
+    if str(text) == "all":
+        return "all"
+    try:
+        k = int(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"calibration must be an int K >= 0 or 'all', got {text!r}.") from None
+    if k < 0:
+        raise ValueError(f"calibration must be an int K >= 0 or 'all', got {text!r}.")
+    return k
+
+
+def subject_cv(folds: int | None):
+    """``LeaveOneGroupOut()`` for ``folds`` 0/None, else ``GroupKFold(folds)`` (by subject).
+
+    >>> subject_cv(0), subject_cv(5)
+    (LeaveOneGroupOut(), GroupKFold(n_splits=5, random_state=None, shuffle=False))
+    """
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+
+    if not folds:
+        return LeaveOneGroupOut()
+    if int(folds) < 2:
+        raise ValueError(f"folds must be 0 (leave-one-subject-out) or >= 2, got {folds!r}.")
+    return GroupKFold(n_splits=int(folds))
+
+
+def _seed0(model):
+    """Seed-0 estimator of a compare entry (an estimator or a factory ``seed -> estimator``)."""
+    from sklearn.base import clone
+
+    if hasattr(model, "fit") and hasattr(model, "get_params"):
+        est = clone(model)
+        keys = [k for k in est.get_params(deep=True) if k.rsplit("__", 1)[-1] == "random_state"]
+        return est.set_params(**{k: 0 for k in keys}) if keys else est
+    return model(0)
+
+
+def fit_once(models: Mapping, X, y, groups, one_window) -> dict[str, dict]:
+    """Size and latency of every row: one fit (seed 0) on all subjects but the last.
+
+    Returns ``{name: {"n_params": ..., "latency_ms": ...}}``; the latency is the
+    median time of ``predict_proba`` on ``one_window`` (the model only, no
+    feature extraction). ``groups`` reach ``fit`` when its signature names them
+    (as in :func:`skkd.model_selection.compare` without metadata routing).
+    """
+    import inspect
+
+    y, groups = np.asarray(y), np.asarray(groups)
+    train = np.flatnonzero(groups != groups[-1])
+    out = {}
+    for name, model in models.items():
+        est = _seed0(model)
+        fit_params = ({"groups": groups[train]}
+                      if "groups" in inspect.signature(est.fit).parameters else {})
+        est.fit(take(X, train), y[train], **fit_params)
+        out[name] = {"n_params": n_params(est),
+                     "latency_ms": latency_ms(lambda: est.predict_proba(one_window), repeats=10)}
+    return out
+
+
+def compare_rows(result, dataset: str, protocol: str, sizes: Mapping | None = None,
+                 **extra) -> list[dict]:
+    """One table row (the format of :func:`score_row`) per row of a ComparisonResult.
+
+    Adds ``n_seeds``, ``normalisation``, ``reference`` and, for each score,
+    the mean paired difference to the reference and its Holm-adjusted p;
+    ``wall_s`` is the mean fit time of one fold.
+    """
+    sizes = sizes or {}
+    rows = []
+    for model, s in result.summary.iterrows():
+        size = sizes.get(model, {})
+        row = {
+            "dataset": dataset, "method": str(model), "protocol": protocol,
+            "macro_f1_mean": float(s["macro_f1_mean"]), "macro_f1_std": float(s["macro_f1_std"]),
+            "balanced_accuracy_mean": float(s["balanced_accuracy_mean"]),
+            "balanced_accuracy_std": float(s["balanced_accuracy_std"]),
+            "n_subjects": int(s["n_subjects"]), "n_seeds": int(s["n_seeds"]),
+            "n_params": size.get("n_params"), "latency_ms": size.get("latency_ms"),
+            "wall_s": float(s["fit_time"]), "normalisation": s["normalisation"],
+            "reference": result.reference,
+        }
+        for score in ("balanced_accuracy", "macro_f1"):
+            row[f"{score}_diff_vs_ref"] = float(s[f"{score}_diff"])
+            row[f"{score}_p_holm"] = float(s[f"{score}_p_holm"])
+        row.update(extra)
+        rows.append(row)
+    return rows

@@ -332,7 +332,8 @@ class DistilledStudentClassifier(NeuralClassifierBase):
             Subject of each window: cross-fitting folds and the early-stopping
             split hold out whole subjects. The teacher gets them where it takes
             them: with scikit-learn's metadata routing on, where it requests them
-            (``set_fit_request(groups=True)``; an unset request raises); else when
+            (skkd's networks do by default; another estimator that takes them but
+            has not said, ``set_fit_request(groups=...)``, raises); else when
             its ``fit`` (or a Pipeline step's) has a ``groups`` parameter, or it
             is a grid/randomized search (its splitter gets them).
 
