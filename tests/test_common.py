@@ -109,6 +109,12 @@ def expected_failures(estimator) -> dict[str, str]:
     failures: dict[str, str] = {}
     if isinstance(estimator, (TeacherClassifier, DistilledStudentClassifier)):
         failures["check_do_not_raise_errors_in_init_or_set_params"] = KWARGS
+    if isinstance(estimator, DistilledStudentClassifier):
+        failures["check_class_weight_classifiers"] = (
+            "class_weight weighs the cross-entropy term only; with the default alpha=0.9 "
+            "that term is a tenth of the loss and the soft targets of the (unweighted) "
+            "teacher decide, so the check's extreme weights do not flip the predictions; "
+            "tests/estimators/test_class_weight.py checks the weighting itself")
     if isinstance(estimator, SubjectStandardScaler) and estimator.calibration not in ("all", 0):
         failures["check_methods_sample_order_invariance"] = CALIBRATION_ORDER
         failures["check_methods_subset_invariance"] = CALIBRATION_ORDER
