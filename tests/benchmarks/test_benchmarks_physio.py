@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import balanced_accuracy_score, f1_score
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 COLUMNS = {"dataset", "method", "protocol", "macro_f1_mean", "macro_f1_std",
            "balanced_accuracy_mean", "balanced_accuracy_std", "n_params", "latency_ms", "wall_s"}
 

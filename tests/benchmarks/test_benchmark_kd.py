@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from skkd import Modalities
 from skkd.estimators import DistilledStudentClassifier, TeacherClassifier
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 import torch
 from sklearn.metrics import log_loss
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 COLUMNS = {"dataset", "method", "protocol", "macro_f1_mean", "macro_f1_std",
            "balanced_accuracy_mean", "balanced_accuracy_std", "n_params", "latency_ms",
            "wall_s", "inputs", "loss", "n_seeds", "reference", "balanced_accuracy_p_holm"}
