@@ -280,6 +280,50 @@ def write_results(rows: list[dict], name: str, out_dir: str | Path | None = None
 # -- the deployable protocol through skkd.model_selection.compare (DESIGN §7) -----------------
 
 
+def add_protocol_arguments(parser, *, seeds: int, raw_name: str = "features") -> None:
+    """The evaluation options the subject-wise benchmarks share (one place, one help text).
+
+    ``--seeds``, ``--folds``, ``--n-jobs``, ``--threads``, ``--calibration``,
+    ``--no-subject-norm`` and ``--out``; read them back with
+    :func:`protocol_from_arguments`.
+
+    >>> import argparse
+    >>> p = argparse.ArgumentParser()
+    >>> add_protocol_arguments(p, seeds=5)
+    >>> args = p.parse_args(["--folds", "5"])
+    >>> args.seeds, args.folds, args.calibration
+    (5, 5, '10')
+    """
+    parser.add_argument("--seeds", type=int, default=seeds,
+                        help=f"seeds 0..N-1 of every row (default {seeds}; --quick: 1)")
+    parser.add_argument("--folds", type=int, default=0,
+                        help="0 (default): leave-one-subject-out; K >= 2: GroupKFold(K) by subject")
+    parser.add_argument("--n-jobs", type=int, default=1, help="parallel fits (joblib)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--calibration", default="10",
+                        help="windows of each subject that calibrate its z-scores (default 10; "
+                             "'all' = transductive, rows named so)")
+    parser.add_argument("--no-subject-norm", action="store_true",
+                        help=f"raw {raw_name}, no per-subject z-scoring")
+    parser.add_argument("--out", default=None, help="results folder (default: results/)")
+
+
+def protocol_from_arguments(args, parser) -> tuple[Path, int | str | None]:
+    """``(results folder, calibration)`` from :func:`add_protocol_arguments`'s options.
+
+    Bad values end the run at once through ``parser.error`` (before any fit).
+    """
+    out = results_folder(args.out, parser=parser)  # fail now, not after the run
+    try:
+        calibration = None if args.no_subject_norm else parse_calibration(args.calibration)
+        subject_cv(args.folds)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.seeds < 1:
+        parser.error(f"--seeds must be >= 1, got {args.seeds}.")
+    return out, calibration
+
+
 def parse_calibration(text) -> int | str:
     """``--calibration`` text: an int K >= 0 or ``"all"`` (transductive).
 

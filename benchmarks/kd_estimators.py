@@ -103,12 +103,12 @@ from skkd import Modalities
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
+    add_protocol_arguments,
     compare_rows,
     eeg_band_powers,
     fit_once,
     normalisation_name,
-    parse_calibration,
-    results_folder,
+    protocol_from_arguments,
     subject_cv,
     subject_zscore,
     take,
@@ -447,28 +447,10 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--part", choices=["a", "b", "c", "both", "all"], default="all",
                         help="a: synthetic, b: Stress-Predict, c: synthetic with scarce "
                         "labels; both = a and b; all = a, b and c")
-    parser.add_argument("--seeds", type=int, default=SEEDS,
-                        help="seeds 0..N-1 of every row (default 5; --quick: 1)")
-    parser.add_argument("--folds", type=int, default=0,
-                        help="0 (default): leave-one-subject-out; K >= 2: GroupKFold(K) by subject")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data sets")
-    parser.add_argument("--n-jobs", type=int, default=1, help="parallel fits (joblib)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    parser.add_argument("--calibration", default="10",
-                        help="windows of each subject that calibrate its z-scores (default 10; "
-                             "'all' = transductive, rows named so)")
-    parser.add_argument("--no-subject-norm", action="store_true",
-                        help="raw window statistics, no per-subject z-scoring")
-    parser.add_argument("--out", default=None, help="results folder (default: results/)")
+    add_protocol_arguments(parser, seeds=SEEDS, raw_name="window statistics")
     args = parser.parse_args(argv)
-    out = results_folder(args.out, parser=parser)  # fail now, not after the run
-    try:
-        calibration = None if args.no_subject_norm else parse_calibration(args.calibration)
-        subject_cv(args.folds)
-    except ValueError as exc:
-        parser.error(str(exc))
-    if args.seeds < 1:
-        parser.error(f"--seeds must be >= 1, got {args.seeds}.")
+    out, calibration = protocol_from_arguments(args, parser)
     torch.set_num_threads(args.threads)
     rows = []
     if args.part in ("a", "both", "all"):
