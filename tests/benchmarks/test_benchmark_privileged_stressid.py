@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.model_selection import GroupKFold
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
@@ -89,3 +90,38 @@ def test_held_out_labels_never_reach_the_kd_student(bench, data_home):
     other = compare({name: models[name]}, X, y_perm, groups, **kw).predictions
     mine = base["subject"] == subject
     np.testing.assert_array_equal(other.loc[mine, "y_pred"], base.loc[mine, "y_pred"])
+
+
+def test_held_out_labels_do_not_reach_the_predictions(bench, data_home):
+    """Permuting a held-out subject's labels leaves its predictions bit-identical, every row.
+
+    The transductive-ceiling row is left out: it reads held-out labels on purpose
+    (and is named so).
+    """
+    import torch
+
+    from skkd.datasets import load_stressid_features
+    from skkd.model_selection import compare
+
+    torch.set_num_threads(1)
+    data = load_stressid_features(data_home, target="task_proxy",
+                                  modalities=("ecg", "resp", "eda", "video"),
+                                  complete=("ecg", "resp", "eda"))
+    groups = np.asarray(data.groups)
+    keep = np.isin(groups, np.unique(groups)[:6])
+    frame = data.X[keep].reset_index(drop=True)
+    y, groups = np.asarray(data.y)[keep], groups[keep]
+    models = bench.models_for(frame, "eda", ["ecg", "resp", "video"], quick=True, nested=False)
+    models = {k: v for k, v in models.items() if "ceiling" not in k and "MUNGE" not in k
+              and "mixup" not in k}
+    held = groups == np.unique(groups)[0]
+    permuted = y.copy()
+    permuted[held] = 1 - y[held]
+    kwargs = dict(cv=GroupKFold(3), seeds=(0,), chance=None, verbose=0, reference=bench.NO_KD)
+    a = compare(models, frame, y, groups, **kwargs).predictions
+    b = compare(models, frame, permuted, groups, **kwargs).predictions
+    subject = np.unique(groups)[0]
+    for name in models:
+        pa = a.query("model == @name and subject == @subject")["y_pred"].to_numpy()
+        pb = b.query("model == @name and subject == @subject")["y_pred"].to_numpy()
+        np.testing.assert_array_equal(pa, pb, err_msg=name)
