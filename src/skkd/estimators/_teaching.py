@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import (
@@ -24,7 +25,7 @@ from sklearn.model_selection import (
     check_cv,
 )
 from sklearn.pipeline import Pipeline
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, _routing_enabled
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import has_fit_parameter
 
 from skkd.estimators._seeding import seed_unset_random_states
@@ -69,7 +70,7 @@ def groups_fit_params(estimator, groups) -> dict:
     """
     if groups is None:
         return {}
-    if _routing_enabled():
+    if get_config().get("enable_metadata_routing", False):
         router = MetadataRouter(owner="DistilledStudentClassifier").add(
             teacher=estimator, method_mapping=MethodMapping().add(caller="fit", callee="fit"))
         return dict(router.route_params(caller="fit", params={"groups": groups}).teacher.fit)
