@@ -403,3 +403,15 @@ def test_real_data_multi_source_stress(data_home):
     base = res.predictions.query("model == 'RF, calibrated (K=10)' and seed == 0")
     mine = base["subject"] == "W5"
     np.testing.assert_array_equal(other.loc[mine.to_numpy(), "y_pred"], base.loc[mine, "y_pred"])
+
+
+@pytest.mark.parametrize("bad", [
+    {"chance": "bogus"}, {"cv": 1}, {"n_jobs": 1.5}, {"verbose": -1}, {"dataset": 3},
+    {"params": [1]}, {"reference": 0}, {"seeds": 0.5},
+])
+def test_parameter_constraints_name_the_argument(bad):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y, groups = _data(n_subjects=3)
+    with pytest.raises(InvalidParameterError, match=f"'{next(iter(bad))}' parameter of compare"):
+        compare({"nb": GaussianNB()}, X, y, groups, **{"verbose": 0, **bad})

@@ -28,6 +28,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import BaseCrossValidator, GroupKFold, LeaveOneGroupOut
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, _routing_enabled
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
 __all__ = ["ComparisonResult", "WithinGroupSplit", "compare", "holm"]
@@ -430,6 +431,27 @@ class ComparisonResult:
 # -- compare ------------------------------------------------------------------------
 
 
+@validate_params(
+    {
+        "models": "no_validation",  # a non-empty dict, checked below
+        "X": "no_validation",
+        "y": ["array-like"],
+        "groups": "no_validation",  # required, checked below
+        "cv": [None, Interval(numbers.Integral, 2, None, closed="left"), HasMethods(["split"])],
+        "seeds": [numbers.Integral, "array-like"],
+        "scoring": "no_validation",  # names or callables, checked below
+        "reference": [str, None],
+        "chance": [StrOptions({"stratified", "uniform", "most_frequent", "prior"}), None],
+        "params": [Mapping, None],
+        "n_jobs": [numbers.Integral, None],
+        "verbose": ["verbose"],
+        "dataset": [str, None],
+        "normalisation": [str, None],
+        "notes": [str, None],
+        "group_name": [str],
+    },
+    prefer_skip_nested_validation=False,  # the models validate their own parameters
+)
 def compare(
     models,
     X,
@@ -571,14 +593,8 @@ def compare(
     names = list(entries)
     if len(names) != len(models):
         raise ValueError(f"compare: model names must be unique as text, got {list(models)}.")
-    if chance is not None:
-        if chance not in ("stratified", "uniform", "most_frequent", "prior"):
-            raise ValueError(
-                "compare: chance must be 'stratified', 'uniform', 'most_frequent', 'prior' or "
-                f"None, got {chance!r}."
-            )
-        if CHANCE in names:
-            raise ValueError(f"compare: {CHANCE!r} names the chance row; rename that model.")
+    if chance is not None and CHANCE in names:
+        raise ValueError(f"compare: {CHANCE!r} names the chance row; rename that model.")
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"compare: y must be 1-D, got shape {y.shape}.")
