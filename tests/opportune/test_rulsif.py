@@ -186,8 +186,8 @@ def test_change_score_peaks_at_a_level_shift():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(k=0), "k must"),
-        (dict(n=0), "n must"),
+        (dict(k=0), "'k' parameter"),
+        (dict(n=0), "'n' parameter"),
         (dict(alpha=-0.1), "alpha"),
         (dict(sigma="mean"), "sigma"),
         (dict(sigma=1.0, sigma_factors=(1, 2)), "sigma_factors"),

@@ -42,9 +42,18 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 from joblib import effective_n_jobs
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from skkd.opportune._hankel import block_views, hankel_lag_table, n_change_points
-from skkd.opportune._rulsif import BLOCK, FIT_BLOCK, _stage, check_nonneg, one_thread_each, select_and_fit
+from skkd.opportune._rulsif import (
+    BLOCK,
+    FIT_BLOCK,
+    NONNEG,
+    _stage,
+    check_nonneg,
+    one_thread_each,
+    select_and_fit,
+)
 
 __all__ = ["ChangeScores", "MEDIAN_FACTOR", "rulsif_change_scores", "median_heuristic"]
 
@@ -352,6 +361,25 @@ def change_scores_batch(
     return score, sig_out, lam_out
 
 
+@validate_params(
+    {
+        "x": ["array-like"],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "n": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, 1, closed="left")],
+        "sigma": [StrOptions({"median"}), Interval(Real, 0, None, closed="neither"), "array-like"],
+        "sigma_factors": [None, Interval(Real, 0, None, closed="neither"), "array-like"],
+        "ridge": [Interval(Real, 0, None, closed="neither"), "array-like"],
+        "n_centers": [Interval(Integral, 1, None, closed="left")],
+        "symmetric": ["boolean"],
+        "standardize": ["boolean"],
+        "nonneg": [StrOptions(set(NONNEG))],
+        "chunk_size": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def rulsif_change_scores(
     x,
     *,
