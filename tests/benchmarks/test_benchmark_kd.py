@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,18 +14,13 @@ from sklearn.linear_model import LogisticRegression
 
 from skkd import Modalities
 from skkd.estimators import DistilledStudentClassifier, TeacherClassifier
+from _bench import BENCHMARKS, load_script
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
 def kd():
-    if str(BENCHMARKS) not in sys.path:
-        sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("kd_estimators", BENCHMARKS / "kd_estimators.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("kd_estimators")
 
 
 def test_no_kd_student_ignores_its_teacher(kd):

@@ -12,9 +12,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,17 +19,12 @@ from sklearn.model_selection import LeaveOneGroupOut
 
 from skkd import Modalities
 from skkd.model_selection import compare
+from _bench import load_script
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _module(name: str):
-    if str(BENCHMARKS) not in sys.path:
-        sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(name)
 
 
 okd = _module("opportune_kd")

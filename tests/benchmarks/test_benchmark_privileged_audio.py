@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 from sklearn.metrics import log_loss
+from _bench import BENCHMARKS, load_script
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 COLUMNS = {"dataset", "method", "protocol", "macro_f1_mean", "macro_f1_std",
            "balanced_accuracy_mean", "balanced_accuracy_std", "n_params", "latency_ms",
            "wall_s", "inputs", "loss", "n_seeds", "reference", "balanced_accuracy_p_holm"}
@@ -22,13 +20,7 @@ COLUMNS = {"dataset", "method", "protocol", "macro_f1_mean", "macro_f1_std",
 
 @pytest.fixture(scope="module")
 def pa():
-    if str(BENCHMARKS) not in sys.path:
-        sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("privileged_audio",
-                                                  BENCHMARKS / "privileged_audio.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("privileged_audio")
 
 
 def test_docstring_examples(pa):

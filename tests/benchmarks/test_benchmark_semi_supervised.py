@@ -6,7 +6,6 @@ run needs the real data and speech features, so it is marked slow.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -15,18 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _bench import BENCHMARKS, load_script
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 SCRIPT = BENCHMARKS / "semi_supervised_kd.py"
 
 
 def _module():
-    if str(BENCHMARKS) not in sys.path:
-        sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("semi_supervised_kd", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("semi_supervised_kd")
 
 
 def _run(*args: str, timeout: int = 600) -> str:

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _bench import BENCHMARKS, load_script
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 COLUMNS = {"dataset", "method", "protocol", "macro_f1_mean", "macro_f1_std",
            "balanced_accuracy_mean", "balanced_accuracy_std", "n_params", "latency_ms", "wall_s",
            "calibration", "normalisation", "n_seeds", "uar_p_holm", "reference"}
 
 
 def _speech_kd():
-    if str(BENCHMARKS) not in sys.path:
-        sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("speech_kd", BENCHMARKS / "speech_kd.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("speech_kd")
 
 
 @pytest.fixture(scope="module")

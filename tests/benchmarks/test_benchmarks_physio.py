@@ -7,7 +7,6 @@ quick runs need the real data and several minutes, so they are marked slow.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -17,19 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import balanced_accuracy_score, f1_score
+from _bench import BENCHMARKS, load_script
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 COLUMNS = {"dataset", "method", "protocol", "macro_f1_mean", "macro_f1_std",
            "balanced_accuracy_mean", "balanced_accuracy_std", "n_params", "latency_ms", "wall_s"}
 
 
 def _module(name: str):
-    if str(BENCHMARKS) not in sys.path:
-        sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(name)
 
 
 def _run(script: str, *args: str, timeout: int = 900) -> str:
