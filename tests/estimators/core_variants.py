@@ -106,10 +106,30 @@ def predict_all() -> dict[str, np.ndarray]:
         torch.set_num_threads(threads)
 
 
+def _cpu_model() -> str:
+    """Vendor, family and model of the CPU (Linux), which choose its float kernels."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor() or "unknown cpu"
+    fields = {}
+    for line in lines:
+        if not line.strip():
+            break  # the first processor is enough
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    return " ".join(fields.get(k, "?") for k in ("vendor_id", "cpu family", "model"))
+
+
 def platform_tag() -> str:
-    """What bit-identity depends on: torch build, CPU kernels, machine."""
+    """What bit-identity depends on: torch build, CPU kernels, machine, CPU model.
+
+    Two CPUs with the same instruction set (AVX512, say) but different models
+    round float32 matrix products differently in the last bit (seen: AMD family
+    25 model 17 against the machine that recorded the reference).
+    """
     return f"torch {torch.__version__} | {torch.backends.cpu.get_cpu_capability()} | " \
-           f"{platform.machine()}"
+           f"{platform.machine()} | {_cpu_model()}"
 
 
 if __name__ == "__main__":  # pragma: no cover - run on purpose only

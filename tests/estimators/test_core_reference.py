@@ -2,8 +2,11 @@
 
 ``data/core_reference.npz`` was recorded with ``core_variants.py`` from the
 code before the redesign. On the platform it was recorded on (same torch
-build and CPU kernels) the probabilities must be bit-identical; elsewhere
-floating-point kernels may round differently, so they must agree to 1e-5.
+build, CPU kernels and CPU model) the probabilities must be bit-identical.
+Elsewhere float32 kernels round differently in the last bit and training
+amplifies that over the epochs (seen on another AVX512 CPU: up to 1.3e-3 after
+training, 9e-8 for the variants that train least), so there they must agree
+to 5e-3, which still catches a changed loss, target or input.
 
 Prediction batches are set to the training ``batch_size`` here, as the old
 code predicted: float32 matrix kernels round a row differently depending on
@@ -46,7 +49,7 @@ def test_predict_proba_unchanged(name, recorded, current):
     if str(recorded["platform"]) == platform_tag():
         np.testing.assert_array_equal(current[name], recorded[name])
     else:
-        np.testing.assert_allclose(current[name], recorded[name], rtol=0, atol=1e-5)
+        np.testing.assert_allclose(current[name], recorded[name], rtol=0, atol=5e-3)
 
 
 def test_prediction_batches_change_rows_only_by_rounding():
