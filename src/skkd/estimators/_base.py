@@ -11,13 +11,13 @@ from __future__ import annotations
 import copy
 import difflib
 from collections.abc import Mapping
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, EarlyStopping
@@ -30,6 +30,7 @@ from skkd.estimators._skorch_nets import softmax_probabilities
 from skkd.nets._outputs import as_logits_and_embedding
 from skkd.utils import resolve_device
 from skkd.utils._threads import limited_torch_threads, torch_threads_for, window_size
+from skkd.utils._validation import POSITIVE_INT, POSITIVE_REAL, invalid_parameter
 
 __all__ = ["NeuralClassifierBase"]
 
@@ -48,21 +49,6 @@ AUTO_MODULE_OPTIONS = (
 PREDICT_BATCH_BYTES = 4 * 2 ** 20
 #: parameters assumed for the thread budget of a module skorch has yet to build
 ASSUMED_PARAMS = 10_000
-
-
-def invalid_parameter(estimator, name: str, expected: str, value) -> InvalidParameterError:
-    """The error scikit-learn's constraints raise, for checks they cannot express."""
-    return InvalidParameterError(
-        f"The {name!r} parameter of {type(estimator).__name__} must be {expected}. "
-        f"Got {value!r} instead."
-    )
-
-
-# Intervals with an open end at None refuse inf as well as NaN.
-POSITIVE_INT = Interval(Integral, 1, None, closed="left")
-POSITIVE_REAL = Interval(Real, 0, None, closed="neither")
-NON_NEGATIVE_REAL = Interval(Real, 0, None, closed="left")
-UNIT_INTERVAL = Interval(Real, 0, 1, closed="both")
 
 
 def _is_subclass(value, base: type) -> bool:

@@ -15,7 +15,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted
 from torch import nn
 
 from skkd.estimators._inputs import check_inputs
-from skkd.estimators._base import POSITIVE_INT, POSITIVE_REAL, UNIT_INTERVAL
+from skkd.utils._validation import POSITIVE_INT, POSITIVE_REAL, UNIT_INTERVAL
 from skkd.estimators._seeding import SeededContext, seed_from
 from skkd.nets import DINOHead, DINOLoss, build_module, ema_update_, make_views
 from skkd.nets._dino import resolve_augmentation

@@ -17,14 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skkd._modalities import Modalities
 from skkd.estimators._augment import AUGMENTERS, synthetic_windows
-from skkd.estimators._base import (
-    NON_NEGATIVE_REAL,
-    POSITIVE_INT,
-    POSITIVE_REAL,
-    UNIT_INTERVAL,
-    NeuralClassifierBase,
-    invalid_parameter,
-)
+from skkd.estimators._base import NeuralClassifierBase
 from skkd.estimators._feedback import TeacherFeedback
 from skkd.estimators._inputs import (
     check_class_labels,
@@ -45,6 +38,13 @@ from skkd.nets import DistillationLoss, build_module
 from skkd.nets._outputs import as_logits_and_embedding
 from skkd.nets.losses import LOGIT_LOSSES, UNLABELED
 from skkd.utils import resolve_device
+from skkd.utils._validation import (
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    UNIT_INTERVAL,
+    invalid_parameter,
+)
 
 __all__ = ["DistilledStudentClassifier"]
 

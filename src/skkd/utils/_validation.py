@@ -6,10 +6,34 @@ Every error names the argument and says what was expected (DESIGN §6).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 
 from skkd._modalities import Modalities
+
+# Intervals for ``_parameter_constraints`` / ``validate_params``; an open end at
+# None refuses inf as well as NaN.
+POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+NON_NEGATIVE_INT = Interval(Integral, 0, None, closed="left")
+POSITIVE_REAL = Interval(Real, 0, None, closed="neither")
+NON_NEGATIVE_REAL = Interval(Real, 0, None, closed="left")
+UNIT_INTERVAL = Interval(Real, 0, 1, closed="both")
+
+
+def invalid_parameter(owner, name: str, expected: str, value) -> InvalidParameterError:
+    """The error scikit-learn's constraints raise, for checks they cannot express.
+
+    ``owner`` is the estimator (its class names the error) or a function name.
+
+    >>> str(invalid_parameter("holm", "pvalues", "in [0, 1]", -1.0))
+    "The 'pvalues' parameter of holm must be in [0, 1]. Got -1.0 instead."
+    """
+    where = owner if isinstance(owner, str) else type(owner).__name__
+    return InvalidParameterError(
+        f"The {name!r} parameter of {where} must be {expected}. Got {value!r} instead."
+    )
 
 
 def check_signal_windows(
