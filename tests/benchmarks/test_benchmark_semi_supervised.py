@@ -156,10 +156,14 @@ def test_collapse_fix_on_real_emodb_speakers(data_home):
     """Issue 15: with 120 steps the width-8 KD student collapses; with 480 it does not.
 
     Speakers 03, 08, 09 train (25 % of their labels), speaker 10 is held out,
-    seed 0, full (not quick) settings. The old student fits its own unlabelled
-    training windows poorly (it agrees with its teacher on about half of them
-    and predicts few emotions); the fixed one follows its teacher, predicts
-    every emotion on the held-out speaker and its macro-F1 is close to its UAR.
+    full (not quick) settings, seeds 0-4 (one seed is too noisy to pin: a
+    different CPU's rounding moves a single seed's gap by 0.05). The old
+    student fits its own unlabelled training windows poorly (it agrees with
+    its teacher on about half of them and predicts few emotions); the fixed
+    one follows its teacher, predicts nearly every emotion on the held-out
+    speaker and its macro-F1 is close to its UAR. Seen (means over the seeds):
+    agreement 0.83 vs 0.56, 6.2 vs 4.4 emotions predicted, UAR - macro-F1
+    0.075 vs 0.115.
     """
     import torch
     from sklearn.metrics import balanced_accuracy_score, f1_score
@@ -180,25 +184,27 @@ def test_collapse_fix_on_real_emodb_speakers(data_home):
     train, test = groups != "10", groups == "10"
     spec = dict(student_inputs=("speech",), augment="signal", teacher_width=32,
                 student_width=8, dino_batch_size=64)
-    unlabelled = bench.hide_labels(y[train], 0.25, 0).astype(str) == "-1"
     labels = np.unique(y)
-    found = {}
+    found = {row: [] for row in ("student_dino", "student_dino_old")}
+    for seed in range(5):
+        unlabelled = bench.hide_labels(y[train], 0.25, seed).astype(str) == "-1"
+        bench.clear_cache()
+        for row in found:
+            model = bench.SemiSupervisedRow(row, 0.25, spec, quick=False, random_state=seed)
+            model.fit(X[train], y[train])
+            own = model.predict(X[train][unlabelled])
+            teacher = model.estimator_.teacher_.predict(X[train][unlabelled])
+            pred = model.predict(X[test])
+            found[row].append((
+                np.mean(own == teacher), len(set(pred)),
+                balanced_accuracy_score(y[test], pred)
+                - f1_score(y[test], pred, average="macro", labels=labels)))
     bench.clear_cache()
-    for row in ("student_dino", "student_dino_old"):
-        model = bench.SemiSupervisedRow(row, 0.25, spec, quick=False, random_state=0)
-        model.fit(X[train], y[train])
-        own = model.predict(X[train][unlabelled])
-        teacher = model.estimator_.teacher_.predict(X[train][unlabelled])
-        pred = model.predict(X[test])
-        found[row] = dict(
-            agree=float(np.mean(own == teacher)), classes=len(set(pred)),
-            gap=balanced_accuracy_score(y[test], pred)
-            - f1_score(y[test], pred, average="macro", labels=labels))
-    bench.clear_cache()
-    new, old = found["student_dino"], found["student_dino_old"]
+    new, old = (dict(zip(("agree", "classes", "gap"), np.mean(found[row], axis=0)))
+                for row in ("student_dino", "student_dino_old"))
     assert new["agree"] >= 0.7, found
     assert old["agree"] <= new["agree"] - 0.15, found
-    assert new["classes"] >= 6, found
+    assert new["classes"] >= 6 > old["classes"], found
     assert new["gap"] <= 0.1 < old["gap"], found
 
 
