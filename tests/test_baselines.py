@@ -11,8 +11,14 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_validate
 from sklearn.pipeline import make_pipeline
+from sklearn.utils._param_validation import InvalidParameterError
 
-from skkd.baselines import PerGroupClassifier, make_rf_baseline, make_svm_baseline
+from skkd.baselines import (
+    PerGroupClassifier,
+    make_minirocket_baseline,
+    make_rf_baseline,
+    make_svm_baseline,
+)
 from skkd.model_selection import WithinGroupSplit
 
 
@@ -66,8 +72,8 @@ def test_unseen_and_small_groups_fall_back_or_raise():
     [
         ({"by": "missing"}, {}, "by='missing' is not a column"),
         ({}, {}, "groups is required when by=None"),
-        ({"fallback": "nope"}, {}, "fallback must be"),
-        ({"min_samples": 0}, {}, "min_samples must be a positive int"),
+        ({"fallback": "nope"}, {}, "'fallback' parameter"),
+        ({"min_samples": 0}, {}, r"'min_samples' parameter .* range \[1, inf\)"),
         ({"by": "g"}, {"groups": np.zeros(120)}, "either by="),
         ({}, {"groups": np.zeros(5)}, "one value per row"),
     ],
@@ -136,3 +142,31 @@ def test_demographic_models_on_real_multi_source_stress(data_home):
     assert aggregate_prior == pytest.approx(0.5)
     assert per_study_prior > aggregate_prior + 0.1
     assert per_study_rf > aggregate_prior + 0.1
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("name, value", [
+    ("min_samples", NAN), ("min_samples", INF), ("min_samples", "10"),
+    ("drop_by", "yes"), ("by", 1.5), ("fallback", None), ("estimator", "forest"),
+])
+def test_per_group_classifier_names_the_bad_parameter(name, value):
+    X, y = _two_groups()
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of PerGroupClassifier"):
+        PerGroupClassifier(**{"by": "g", name: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("factory, name, value", [
+    (make_rf_baseline, "n_estimators", NAN), (make_rf_baseline, "n_estimators", INF),
+    (make_rf_baseline, "n_estimators", "300"), (make_rf_baseline, "n_jobs", NAN),
+    (make_rf_baseline, "random_state", "0"),
+    (make_svm_baseline, "C", NAN), (make_svm_baseline, "C", INF), (make_svm_baseline, "C", "1"),
+    (make_svm_baseline, "C", 0.0),
+    (make_minirocket_baseline, "num_kernels", NAN), (make_minirocket_baseline, "num_kernels", INF),
+    (make_minirocket_baseline, "num_kernels", "84"), (make_minirocket_baseline, "classifier", "svm"),
+    (make_minirocket_baseline, "backend", "numba"), (make_minirocket_baseline, "n_jobs", NAN),
+])
+def test_baseline_factories_name_the_bad_parameter(factory, name, value):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of {factory.__name__}"):
+        factory(**{name: value})

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
 from skkd.baselines import PerGroupClassifier
 from skkd.compose import ModalityTransformer
@@ -177,6 +177,13 @@ def _quiet_one_thread():
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_parameter_constraints(estimator):
+    # not among the checks above in this scikit-learn: every __init__ parameter has a
+    # constraint and each public fit-like method enforces them
+    check_param_validation(type(estimator).__name__, estimator)
 
 
 PUBLIC_MODULES = ("skkd", "skkd.estimators", "skkd.features", "skkd.opportune",

@@ -17,6 +17,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skkd.decision import PriorCorrectedClassifier
 from skkd.features import SubjectStandardScaler
@@ -77,6 +78,14 @@ def test_holm_hand_worked_example():
     assert holm([]).shape == (0,)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         holm([0.1, 1.5])
+
+
+@pytest.mark.parametrize("pvalues", [
+    [0.1, float("inf")], [-float("inf")], [-0.01, 0.5], "0.1", 0.1, [["a"]], [[0.1, 0.2]],
+])
+def test_holm_names_bad_pvalues(pvalues):
+    with pytest.raises(InvalidParameterError, match="'pvalues' parameter of holm"):
+        holm(pvalues)
 
 
 # -- the tidy frame -----------------------------------------------------------------------

@@ -14,6 +14,8 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import check_param_validation
 
 from skkd import Modalities
 from skkd.compose import ModalityTransformer
@@ -112,6 +114,25 @@ def test_bad_specifications(X):
         ModalityTransformer({"output": "drop"}).fit(X)
     with pytest.raises(ValueError, match="2-D outputs"):
         ModalityTransformer({"eeg": GAFImager(image_size=4)}).fit(X)
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("name, value", [
+    ("n_jobs", NAN), ("n_jobs", INF), ("n_jobs", "2"), ("remainder", NAN), ("output", 1),
+    ("transformers", ["temp"]), ("transformers", {"temp": NAN}), ("transformers", {1: "drop"}),
+])
+def test_bad_parameters_are_named(X, name, value):
+    mt = ModalityTransformer(**{"transformers": {"temp": "passthrough"}, name: value})
+    for method in ("fit", "fit_transform"):
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of ModalityTransformer"):
+            getattr(mt, method)(X)
+
+
+def test_sklearn_check_param_validation():
+    # sklearn's arrays fail only after the parameters are checked
+    check_param_validation("ModalityTransformer", ModalityTransformer({"x": "passthrough"}))
 
 
 def test_n_jobs_pickle_and_set_output(X):

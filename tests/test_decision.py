@@ -15,6 +15,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skkd.decision import PriorCorrectedClassifier
 
@@ -75,6 +76,14 @@ def test_balanced_labels_change_nothing_and_majority_bias_is_removed():
 def test_needs_predict_proba():
     with pytest.raises(TypeError, match="predict_proba"):
         PriorCorrectedClassifier(SVC()).fit(np.zeros((4, 1)), [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("estimator", [None, float("nan"), "logistic", SVC()])
+def test_bad_estimator_is_named(estimator):
+    with pytest.raises(InvalidParameterError, match="'estimator' parameter of PriorCorrectedClassifier"):
+        PriorCorrectedClassifier(estimator).fit(np.zeros((4, 1)), [0, 1, 0, 1])
+
+
 
 
 def test_in_a_pipeline_pickles_and_routes_groups():

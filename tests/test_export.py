@@ -8,6 +8,7 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skkd.datasets import load_stress_predict_sample, make_affective_dataset
 from skkd.estimators import DistilledStudentClassifier, TeacherClassifier
@@ -169,7 +170,7 @@ def test_argument_errors(export, tabular_student, cnn_student, tmp_path):
         export(student, tmp_path / "missing" / "m", X_example)
     with pytest.raises(ValueError, match="is a folder"):
         export(student, tmp_path, X_example)
-    with pytest.raises(TypeError, match="path must be"):
+    with pytest.raises(TypeError, match="'path' parameter of export_"):
         export(student, 3, X_example)
     with pytest.raises(ValueError, match="X does not fit.*features"):
         export(student, tmp_path / "m", X_example[:, :5])
@@ -204,6 +205,41 @@ def test_onnx_options_are_checked(tabular_student, tmp_path):
     assert {o.domain: o.version for o in onnx.load(str(path)).opset_import}[""] == 17
 
 
+@pytest.mark.parametrize("export", list(EXPORTERS.values()))
+@pytest.mark.parametrize("kwargs", [
+    {"path": None}, {"path": 3}, {"X_example": 3}, {"X_example": None},
+    {"check": "yes"}, {"check": float("nan")}, {"overwrite": 1}, {"overwrite": float("nan")},
+])
+def test_export_parameters_are_validated(export, kwargs, tabular_student, tmp_path):
+    student, X_example, _ = tabular_student
+    args = {"estimator": student, "path": tmp_path / "m", "X_example": X_example, **kwargs}
+    name = next(iter(kwargs))
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of {export.__name__}"):
+        export(**args)
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("opset_version", [float("nan"), float("inf"), 17.0, "17", 0, True])
+def test_onnx_opset_version_refuses_non_positive_ints(opset_version, tabular_student, tmp_path):
+    student, X_example, _ = tabular_student
+    with pytest.raises(InvalidParameterError, match="'opset_version' parameter of export_onnx"):
+        export_onnx(student, tmp_path / "m", X_example, opset_version=opset_version)
+    with pytest.raises(InvalidParameterError, match="'dynamo' parameter of export_onnx"):
+        export_onnx(student, tmp_path / "m", X_example, dynamo=float("nan"))
+
+
+@pytest.mark.parametrize("X", [3, None, float("nan")])
+def test_exported_inputs_validates_X(X, tabular_student):
+    with pytest.raises(InvalidParameterError, match="'X' parameter of exported_inputs"):
+        exported_inputs(tabular_student[0], X)
+
+
+@pytest.mark.parametrize("path", [None, 3, float("nan"), ["m.pt"]])
+def test_exported_model_validates_path(path):
+    with pytest.raises(InvalidParameterError, match="'path' parameter of ExportedModel"):
+        ExportedModel(path)
+
+
 def test_exported_model_errors(cnn_student, tmp_path):
     student, X_example, X_new = cnn_student
     model = ExportedModel(export_torchscript(student, tmp_path / "m.pt", X_example))
@@ -219,7 +255,7 @@ def test_exported_model_errors(cnn_student, tmp_path):
         ExportedModel(tmp_path / "notes.txt")
     with pytest.raises(ValueError, match="is not a file"):
         ExportedModel(tmp_path / "absent.onnx")
-    with pytest.raises(TypeError, match="path must be"):
+    with pytest.raises(TypeError, match="'path' parameter of ExportedModel"):
         ExportedModel(None)
 
 

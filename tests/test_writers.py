@@ -116,7 +116,7 @@ def test_export_checks_the_folder_up_front(export, teacher, tmp_path):
         export(clf, blocker / "model.onnx", X)
     with pytest.raises(ValueError, match="does not exist"):
         export(clf, tmp_path / "missing" / "model.onnx", X)
-    with pytest.raises(TypeError, match="overwrite must be True or False"):
+    with pytest.raises(TypeError, match="'overwrite' parameter of export_"):
         export(clf, tmp_path / "model.onnx", X, overwrite="yes")
     assert blocker.read_bytes() == USER_BYTES
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
@@ -209,7 +209,7 @@ def test_plot_folder_rules(plt, tmp_path):
         _curves(path=blocker / "c.png")
     with pytest.raises(ValueError, match="is a folder"):
         _curves(path=tmp_path / "new")
-    with pytest.raises(TypeError, match="overwrite must be True or False"):
+    with pytest.raises(TypeError, match="'overwrite' parameter of plot_training_curves"):
         _curves(path=tmp_path / "d.png", overwrite=1)
     assert blocker.read_bytes() == USER_BYTES
 

@@ -3,9 +3,10 @@
 The rule (DESIGN §6): a writer never overwrites or deletes a file it did not
 create unless told to (``overwrite=True``).
 
-- :func:`check_output_path` checks a target before any work: a str or
-  path-like, not a folder, an existing (or creatable) folder that can be
-  written, and no existing file unless ``overwrite=True``.
+- :func:`check_output_path` checks a target before any work: not a folder,
+  an existing (or creatable) folder that can be written, and no existing file
+  unless ``overwrite=True``. Its callers' ``validate_params`` have checked
+  that ``path`` is a str or path-like and ``overwrite`` a bool.
 - :func:`write_then_move` yields a temporary file in the target's folder; the
   caller writes (and checks) it there, and only when the block ends without an
   error is it moved onto the target. On an error only that temporary file is
@@ -35,8 +36,6 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-
 __all__ = ["check_output_path", "write_then_move"]
 
 
@@ -60,16 +59,14 @@ def check_output_path(path, *, overwrite: bool = False, name: str = "path",
                       create_folders: bool = False, example: str = "'model.onnx'") -> Path:
     """``path`` as a :class:`~pathlib.Path` once it is safe to write there.
 
-    Raises ``TypeError`` for a non-path, ``ValueError`` for a folder or a
-    missing folder (unless ``create_folders``), ``NotADirectoryError`` when a
-    file stands where a folder should be, ``PermissionError`` for a folder that
-    cannot be written, and ``FileExistsError`` for an existing file unless
-    ``overwrite=True``. Each message names the path.
+    ``path`` is a str or path-like and ``overwrite`` a bool (the public
+    writers check both with ``validate_params``). Raises ``ValueError`` for a
+    folder or a missing folder (unless ``create_folders``),
+    ``NotADirectoryError`` when a file stands where a folder should be,
+    ``PermissionError`` for a folder that cannot be written, and
+    ``FileExistsError`` for an existing file unless ``overwrite=True``. Each
+    message names the path.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or os.PathLike, got {type(path).__name__}.")
-    if not isinstance(overwrite, (bool, np.bool_)):
-        raise TypeError(f"overwrite must be True or False, got {overwrite!r}.")
     path = Path(path)
     if str(path) in ("", "."):
         raise ValueError(f"{name} must name a file, got {str(path)!r}.")

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.impute import SimpleImputer
@@ -24,8 +25,11 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skkd.utils._validation import POSITIVE_INT, POSITIVE_REAL
 
 __all__ = [
     "PerGroupClassifier",
@@ -35,6 +39,10 @@ __all__ = [
 ]
 
 
+@validate_params(
+    {"n_estimators": [POSITIVE_INT], "random_state": ["random_state"], "n_jobs": [Integral, None]},
+    prefer_skip_nested_validation=True,
+)
 def make_rf_baseline(
     n_estimators: int = 300, *, random_state: int | None = 0, n_jobs: int | None = None
 ) -> Pipeline:
@@ -55,6 +63,9 @@ def make_rf_baseline(
     return make_pipeline(SimpleImputer(strategy="median"), forest)
 
 
+@validate_params(
+    {"C": [POSITIVE_REAL], "random_state": ["random_state"]}, prefer_skip_nested_validation=True
+)
 def make_svm_baseline(C: float = 1.0, *, random_state: int | None = 0) -> Pipeline:
     """Median imputation, standardisation and a class-balanced RBF SVM with probabilities.
 
@@ -74,6 +85,16 @@ def make_svm_baseline(C: float = 1.0, *, random_state: int | None = 0) -> Pipeli
     return make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), svm)
 
 
+@validate_params(
+    {
+        "num_kernels": [POSITIVE_INT],  # MiniRocketFeatures needs at least 84 (checked at fit)
+        "classifier": [StrOptions({"ridge", "logistic"})],
+        "backend": [StrOptions({"auto", "sktime", "aeon"})],
+        "n_jobs": [Integral],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_minirocket_baseline(
     num_kernels: int = 10_000,
     *,
@@ -109,11 +130,9 @@ def make_minirocket_baseline(
     if classifier == "ridge":
         head = [StandardScaler(with_mean=False),
                 RidgeClassifierCV(alphas=np.logspace(-3, 3, 10), class_weight="balanced")]
-    elif classifier == "logistic":
+    else:  # "logistic"
         head = [StandardScaler(),
                 LogisticRegression(C=0.1, class_weight="balanced", max_iter=2000)]
-    else:
-        raise ValueError(f"classifier must be 'ridge' or 'logistic', got {classifier!r}.")
     return make_pipeline(rocket, *head)
 
 
@@ -170,6 +189,14 @@ class PerGroupClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     (3,)
     """
 
+    _parameter_constraints: dict = {
+        "estimator": [None, HasMethods(["fit", "predict"])],
+        "by": [None, str, Integral],
+        "drop_by": ["boolean"],
+        "fallback": [StrOptions({"aggregate", "error"})],
+        "min_samples": [POSITIVE_INT],
+    }
+
     def __init__(self, estimator=None, *, by=None, drop_by: bool = True,
                  fallback: str = "aggregate", min_samples: int = 10):
         self.estimator = estimator
@@ -179,18 +206,6 @@ class PerGroupClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.min_samples = min_samples
 
     # -- helpers -----------------------------------------------------------
-    def _validate_params(self) -> None:
-        if self.fallback not in ("aggregate", "error"):
-            raise ValueError(
-                f"fallback must be 'aggregate' or 'error', got {self.fallback!r}."
-            )
-        if not isinstance(self.min_samples, (int, np.integer)) or self.min_samples < 1:
-            raise ValueError(f"min_samples must be a positive int, got {self.min_samples!r}.")
-        if self.by is not None and not isinstance(self.by, (str, int, np.integer)):
-            raise TypeError(
-                f"by must be None, a column name (str) or a column index (int), got {self.by!r}."
-            )
-
     def _split_groups(self, X, groups):
         """Return (features, group values as an object array)."""
         if self.by is None:
@@ -256,9 +271,10 @@ class PerGroupClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return X[mask] if not isinstance(X, pd.DataFrame) else X.loc[mask]
 
     # -- API -----------------------------------------------------------------
+    # the wrapped estimator's parameters are validated when its clones are fitted
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, groups=None):
         """Fit the aggregate model and one model per eligible group."""
-        self._validate_params()
         X_arr, y = self._check_input(X, y, reset=True)
         check_classification_targets(y)
         self.classes_ = np.unique(y)
@@ -289,7 +305,7 @@ class PerGroupClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 f"min_samples={self.min_samples} windows or a single class; they use "
                 "the aggregate model.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,  # past _fit_context: the caller of fit
             )
         return self
 

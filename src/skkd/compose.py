@@ -7,15 +7,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skkd._modalities import Modalities
 from skkd.utils import check_modalities
+from skkd.utils._validation import invalid_parameter
 
 __all__ = ["ModalityTransformer"]
 
@@ -97,6 +100,13 @@ class ModalityTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
     (5, 7)
     """
 
+    _parameter_constraints: dict = {
+        "transformers": [Mapping],  # its keys and values: _check_params
+        "remainder": [StrOptions(set(_SPECIAL))],
+        "output": [StrOptions({"frame", "dict"})],
+        "n_jobs": [Integral, None],
+    }
+
     def __init__(
         self,
         transformers: Mapping[str, object],
@@ -147,38 +157,23 @@ class ModalityTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         return super().set_params(**params)
 
     def _check_params(self) -> None:
-        if not isinstance(self.transformers, Mapping):
-            raise TypeError(
-                "ModalityTransformer: transformers must be a dict {modality: transformer | "
-                f"'passthrough' | 'drop'}}, got {type(self.transformers).__name__}."
-            )
-        own = set(super().get_params(deep=False))
+        """The keys and values of ``transformers`` (run after ``_parameter_constraints``)."""
+        own = sorted(super().get_params(deep=False))
         for name, transformer in self.transformers.items():
             if not isinstance(name, str) or "__" in name or name in own:
-                raise ValueError(
-                    f"ModalityTransformer: modality name {name!r} must be a str without "
-                    f"'__' and not one of {sorted(own)}."
+                raise invalid_parameter(
+                    self, "transformers", f"keyed by modality names: str without '__', not one of {own}",
+                    name,
                 )
             if isinstance(transformer, str):
-                if transformer not in _SPECIAL:
-                    raise ValueError(
-                        f"ModalityTransformer: transformers[{name!r}] must be a transformer, "
-                        f"'passthrough' or 'drop', got {transformer!r}."
-                    )
-            elif not (hasattr(transformer, "fit") and hasattr(transformer, "transform")):
-                raise TypeError(
-                    f"ModalityTransformer: transformers[{name!r}] must implement fit and "
-                    f"transform, got {type(transformer).__name__}."
+                ok = transformer in _SPECIAL
+            else:
+                ok = hasattr(transformer, "fit") and hasattr(transformer, "transform")
+            if not ok:
+                raise invalid_parameter(
+                    self, "transformers", "a dict of transformers (with fit and transform), "
+                    f"'passthrough' or 'drop'; modality {name!r} maps to neither", transformer,
                 )
-        if self.remainder not in _SPECIAL:
-            raise ValueError(
-                f"ModalityTransformer: remainder must be 'drop' or 'passthrough', got "
-                f"{self.remainder!r}."
-            )
-        if self.output not in ("frame", "dict"):
-            raise ValueError(
-                f"ModalityTransformer: output must be 'frame' or 'dict', got {self.output!r}."
-            )
 
     # -- fitting -------------------------------------------------------------
     def fit(self, X, y=None):
@@ -198,6 +193,8 @@ class ModalityTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         self.fit_transform(X, y)
         return self
 
+    # the modality transformers' parameters are validated when their clones are fitted
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit_transform(self, X, y=None):
         """Fit, then return the transformed modalities (see :meth:`transform`)."""
         self._check_params()

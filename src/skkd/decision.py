@@ -15,8 +15,9 @@ from __future__ import annotations
 import inspect
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metadata_routing import (
     UNUSED,
     MetadataRouter,
@@ -50,7 +51,8 @@ class PriorCorrectedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
     Parameters
     ----------
     estimator : classifier with ``predict_proba``
-        Fitted as a clone in ``fit``.
+        Fitted as a clone in ``fit``. For an SVC, use ``probability=True`` or
+        wrap it in :class:`~sklearn.calibration.CalibratedClassifierCV`.
 
     Attributes
     ----------
@@ -90,9 +92,13 @@ class PriorCorrectedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
     # ``groups`` in fit's signature is passed on, not consumed: no set_fit_request(groups=)
     __metadata_request__fit = {"groups": UNUSED}
 
+    _parameter_constraints: dict = {"estimator": [HasMethods(["fit", "predict_proba"])]}
+
     def __init__(self, estimator):
         self.estimator = estimator
 
+    # the wrapped estimator's parameters are validated when its clone is fitted
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, groups=None, **fit_params):
         """Fit a clone of ``estimator`` and record the training class priors.
 
@@ -114,12 +120,6 @@ class PriorCorrectedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         -------
         self
         """
-        if not hasattr(self.estimator, "predict_proba"):
-            raise TypeError(
-                f"PriorCorrectedClassifier: estimator must implement predict_proba; "
-                f"{type(self.estimator).__name__} does not (for SVC, use "
-                "CalibratedClassifierCV or probability=True)."
-            )
         y_arr = column_or_1d(y, warn=True)
         check_classification_targets(y_arr)
         if _routing_enabled():

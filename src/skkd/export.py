@@ -35,10 +35,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import validate_params
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from skkd._writing import check_output_path, write_then_move
+from skkd.utils._validation import POSITIVE_INT, invalid_parameter
 
 __all__ = ["ExportedModel", "export_onnx", "export_torchscript", "exported_inputs"]
 
@@ -80,6 +82,18 @@ class _ProbabilityModel(nn.Module):
         return torch.softmax(logits, dim=-1)
 
 
+#: ``validate_params`` constraints of the exporters. The estimator's type and
+#: fit and an existing file at ``path`` are checked by ``_check_estimator`` and
+#: ``_check_path``.
+_EXPORT_CONSTRAINTS = {
+    "estimator": "no_validation",
+    "path": [str, os.PathLike],
+    "X_example": ["array-like", Mapping],
+    "check": ["boolean"],
+    "overwrite": ["boolean"],
+}
+
+
 def _check_estimator(estimator) -> None:
     from skkd.estimators import DistilledStudentClassifier, TeacherClassifier
 
@@ -105,6 +119,10 @@ def _prepare(estimator, X) -> tuple[nn.Module, bool, dict[str, np.ndarray]]:
     return module, False, {k: np.ascontiguousarray(prepared[k], dtype=np.float32) for k in order}
 
 
+@validate_params(
+    {"estimator": "no_validation", "X": ["array-like", Mapping]},
+    prefer_skip_nested_validation=True,
+)
 def exported_inputs(estimator, X) -> dict[str, np.ndarray]:
     """The named float32 inputs that an exported ``estimator`` takes for windows ``X``.
 
@@ -204,6 +222,7 @@ def _skkd_version() -> str:
     return skkd.__version__
 
 
+@validate_params(_EXPORT_CONSTRAINTS, prefer_skip_nested_validation=True)
 def export_torchscript(estimator, path, X_example, *, check: bool = True,
                        overwrite: bool = False) -> Path:
     """Trace a fitted network to a TorchScript file that outputs class probabilities.
@@ -266,6 +285,10 @@ def export_torchscript(estimator, path, X_example, *, check: bool = True,
     return path
 
 
+@validate_params(
+    {**_EXPORT_CONSTRAINTS, "opset_version": [POSITIVE_INT, None], "dynamo": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def export_onnx(
     estimator,
     path,
@@ -324,19 +347,17 @@ def export_onnx(
     >>> ExportedModel(path).input_names
     ['x']
     """
+    if isinstance(opset_version, bool):
+        raise invalid_parameter("export_onnx", "opset_version", "an int or None, not a bool",
+                                opset_version)
     onnx = _import_optional("onnx")
     path = _check_path(path, overwrite)
-    if opset_version is not None and (isinstance(opset_version, bool)
-                                      or not isinstance(opset_version, int)):
-        raise TypeError(f"opset_version must be an int or None, got {opset_version!r}.")
-    if not isinstance(dynamo, (bool, np.bool_)):
-        raise TypeError(f"dynamo must be True or False, got {dynamo!r}.")
     if dynamo:
         _import_optional("onnxscript")
     prepared = _Prepared(estimator, X_example)
     names = prepared.names
     options = dict(input_names=names, output_names=[OUTPUT_NAME],
-                   opset_version=opset_version)
+                   opset_version=None if opset_version is None else int(opset_version))
     with write_then_move(path, overwrite=overwrite) as tmp:
         with warnings.catch_warnings(), torch.no_grad():
             _ignore_torch_deprecations()
@@ -400,9 +421,8 @@ class ExportedModel:
     ('torchscript', [0, 1], (4,))
     """
 
+    @validate_params({"path": [str, os.PathLike]}, prefer_skip_nested_validation=True)
     def __init__(self, path):
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}.")
         self.path = Path(path)
         if not self.path.is_file():
             raise ValueError(f"path {str(self.path)!r} is not a file.")

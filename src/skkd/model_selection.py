@@ -31,6 +31,8 @@ from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, _routi
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
+from skkd.utils._validation import invalid_parameter
+
 __all__ = ["ComparisonResult", "WithinGroupSplit", "compare", "holm"]
 
 #: number of random draws of the chance row (``DummyClassifier`` random_state d·n_folds + f)
@@ -177,6 +179,7 @@ def _check_scoring(scoring) -> dict[str, Callable]:
 # -- Holm ----------------------------------------------------------------------------
 
 
+@validate_params({"pvalues": ["array-like"]}, prefer_skip_nested_validation=True)
 def holm(pvalues) -> np.ndarray:
     """Holm's step-down adjustment of p-values for multiple comparisons.
 
@@ -189,6 +192,7 @@ def holm(pvalues) -> np.ndarray:
     Parameters
     ----------
     pvalues : array-like of shape (m,)
+        Values in [0, 1], or NaN for a test that could not be run.
 
     Returns
     -------
@@ -200,15 +204,19 @@ def holm(pvalues) -> np.ndarray:
     >>> holm([0.01, 0.04, 0.03, 0.005]).round(3).tolist()
     [0.03, 0.06, 0.06, 0.02]
     """
-    p = np.asarray(pvalues, dtype=np.float64)
+    try:
+        p = np.asarray(pvalues, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise invalid_parameter("holm", "pvalues", "numbers", pvalues) from None
     if p.ndim != 1:
-        raise ValueError(f"holm: pvalues must be 1-D, got shape {p.shape}.")
+        raise invalid_parameter("holm", "pvalues", "1-D", pvalues)
+    bad = (p < 0) | (p > 1)  # NaN compares False: allowed
+    if bad.any():
+        raise invalid_parameter("holm", "pvalues", "in [0, 1] (or NaN)", float(p[bad][0]))
     out = np.full_like(p, np.nan)
     ok = np.flatnonzero(~np.isnan(p))
     if ok.size == 0:
         return out
-    if ((p[ok] < 0) | (p[ok] > 1)).any():
-        raise ValueError("holm: p-values must lie in [0, 1].")
     order = ok[np.argsort(p[ok], kind="stable")]
     m = len(order)
     adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])

@@ -107,7 +107,7 @@ def test_missing_folder_and_files(tmp_path, export):
     (folder / "BVP.csv").unlink()
     with pytest.raises(FileNotFoundError, match="BVP.csv"):
         read_empatica_e4(folder, signals=("eda", "bvp"))
-    with pytest.raises(ValueError, match="unknown E4 signal"):
+    with pytest.raises(ValueError, match=r"'signals' parameter .* E4 signal names .*'ecg'\)"):
         read_empatica_e4(folder, signals=("eda", "ecg"))
 
 

@@ -213,7 +213,7 @@ def test_missing_folder_or_file_in_its_place(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="empty: no sub-folder found"):
         load_e4_folder(tmp_path / "empty")
-    with pytest.raises(TypeError, match="path must be a folder"):
+    with pytest.raises(TypeError, match="'path' parameter of load_e4_folder"):
         load_e4_folder(3)
 
 
@@ -243,11 +243,11 @@ def test_rates_must_agree_between_subjects(export):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"window_s": 0}, "window_s must be a positive number of seconds"),
-    ({"step_s": -1}, "step_s must be a positive number of seconds"),
+    ({"window_s": 0}, "'window_s' parameter of load_e4_folder.*Got 0 instead"),
+    ({"step_s": -1}, "'step_s' parameter of load_e4_folder.*Got -1 instead"),
     ({"window_s": 10.1}, r"window_s \* fs must be a positive whole number"),
-    ({"signals": ["eda", "ppg"]}, "signals must be a non-empty subset"),
-    ({"timezone": "Mars/Olympus"}, "timezone 'Mars/Olympus' is not a time zone name"),
+    ({"signals": ["eda", "ppg"]}, r"'signals' parameter .* non-empty subset.*'ppg'\]"),
+    ({"timezone": "Mars/Olympus"}, "'timezone' parameter .* time zone name .*'Mars/Olympus'"),
 ])
 def test_bad_arguments(export, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -288,7 +288,7 @@ def test_bad_labels_name_the_file_and_line(export, tmp_path, text, match):
 def test_other_label_problems(export, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"the labels CSV .* at .*absent\.csv"):
         load_e4_folder(export, tmp_path / "absent.csv")
-    with pytest.raises(TypeError, match="labels must be a path to a CSV, a DataFrame or None"):
+    with pytest.raises(TypeError, match="'labels' parameter of load_e4_folder"):
         load_e4_folder(export, labels=[("P01", 0, 60, "a")])
     mixed = pd.DataFrame({"subject": ["P01", "P01"], "start": [0, 60], "end": [60, 120],
                           "label": ["a", 1]})

@@ -115,7 +115,7 @@ def test_raw_windows_are_the_features_rows(features, with_raw):
     # the 16-Hz BVP keeps the 64-Hz signal's level and spread
     assert np.corrcoef(raw["bvp"][:, 0].std(axis=1), X["bvp__ch0_std"])[0, 1] > 0.95
     assert "raw" not in features and "raw_fs" not in features
-    with pytest.raises(TypeError, match="raw must be True or False"):
+    with pytest.raises(TypeError, match="'raw' parameter of load_stress_predict_features"):
         load_stress_predict_features(raw="yes")
 
 

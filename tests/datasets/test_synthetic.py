@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from scipy import signal
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_score
+from sklearn.utils._param_validation import InvalidParameterError
 
 import skkd
 from skkd.datasets import _synthetic, _synthetic_signals
@@ -425,7 +426,8 @@ def test_sessions_other_channels_and_fractional_fs():
         ({"window_s": float("nan")}, ValueError, "window_s"),
         ({"window_s": "30"}, TypeError, "window_s"),
         ({"window_s": 0.1}, ValueError, "window_s"),
-        ({"modalities": ("eda", "gsr")}, ValueError, "valid names.*'eda'"),
+        ({"modalities": ("eda", "gsr")}, ValueError,
+         r"'modalities' parameter.*among \['eda'.*Got \('eda', 'gsr'\)"),
         ({"modalities": ()}, ValueError, "modalities"),
         ({"modalities": ("eda", "eda")}, ValueError, "modalities"),
         ({"modalities": 3}, TypeError, "modalities"),
@@ -461,7 +463,8 @@ def test_dataset_bad_arguments(kwargs, error, match):
         ({"n_episodes": 1.5}, TypeError, "n_episodes"),
         ({"duration_s": 2, "n_episodes": 5}, ValueError, "n_episodes"),
         ({"fs": 0}, ValueError, "fs"),
-        ({"channels": ("eda", "acc")}, ValueError, "valid names.*'hr'"),
+        ({"channels": ("eda", "acc")}, ValueError,
+         r"'channels' parameter.*among \[.*'hr'.*Got \('eda', 'acc'\)"),
         ({"channels": ("bvp",), "fs": 4}, ValueError, "fs"),
         ({"random_state": 1.5}, TypeError, "random_state"),
     ],
@@ -469,6 +472,52 @@ def test_dataset_bad_arguments(kwargs, error, match):
 def test_sessions_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         make_affective_sessions(**kwargs)
+
+
+@pytest.mark.parametrize("name", ["n_subjects", "n_windows", "window_s", "informativeness",
+                                  "n_sessions", "label_noise", "random_state"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "1", True])
+def test_dataset_numbers_refuse_nan_inf_text_and_bool(name, value):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of make_affective"):
+        make_affective_dataset(**{"n_subjects": 1, "n_windows": 3, "modalities": ("eda",),
+                                  name: value})
+
+
+@pytest.mark.parametrize("name", ["n_subjects", "duration_s", "n_episodes", "fs",
+                                  "random_state"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "1", True])
+def test_sessions_numbers_refuse_nan_inf_text_and_bool(name, value):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of make_affective"):
+        make_affective_sessions(**{"n_subjects": 1, "duration_s": 60, "n_episodes": 2,
+                                   name: value})
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"target": 1}, "target"),
+    ({"modalities": 3}, "modalities"),
+    ({"fs": [4]}, "fs"),
+    ({"fs": {"eda": float("nan")}}, "fs"),
+    ({"fs": {"eda": float("inf")}}, "fs"),
+    ({"fs": {"eda": True}}, "fs"),
+    ({"informativeness": {"eda": float("nan")}}, "informativeness"),
+    ({"random_state": np.random.default_rng(0).bit_generator}, "random_state"),
+])
+def test_dataset_other_parameters_name_themselves(kwargs, name):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+        make_affective_dataset(**{"n_subjects": 1, "n_windows": 3, "modalities": ("eda",),
+                                  **kwargs})
+
+
+def test_valid_number_types_are_still_accepted():
+    a = make_affective_dataset(n_subjects=np.int64(1), n_windows=3, window_s=np.float32(10),
+                               modalities="eda", fs={"eda": np.float64(4)},
+                               informativeness=np.float64(0.5), random_state=2**40)
+    b = make_affective_dataset(n_subjects=1, n_windows=3, window_s=10.0, modalities=["eda"],
+                               informativeness=0.5, random_state=2**40)
+    np.testing.assert_array_equal(a.X["eda"], b.X["eda"])
+    c = make_affective_sessions(n_subjects=1, duration_s=60, n_episodes=2,
+                                channels=iter(["eda"]), random_state=np.random.RandomState(0))
+    assert c.channel_names == ["eda"]
 
 
 # ---------------------------------------------------------------- hypothesis

@@ -127,9 +127,9 @@ def test_bad_input_is_named():
         EDAFeatures().fit(np.zeros((2, 3, 240)))
     with pytest.raises(TypeError, match="ModalityTransformer"):
         EDAFeatures().fit({"eda": np.zeros((2, 240))})
-    with pytest.raises(ValueError, match="fs must be a positive number"):
+    with pytest.raises(ValueError, match="'fs' parameter of EDAFeatures must be"):
         EDAFeatures(fs=-4).fit(np.zeros((2, 240)))
-    with pytest.raises(TypeError, match="fs must be a positive number"):
+    with pytest.raises(TypeError, match="'fs' parameter of BVPFeatures must be"):
         BVPFeatures(fs="64").fit(np.zeros((2, 240)))
 
 

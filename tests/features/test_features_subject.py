@@ -162,7 +162,7 @@ def test_mask_calibrates_on_flagged_windows():
 @pytest.mark.parametrize("bad", [-1, True, 2.5, "first", None])
 def test_bad_calibration_is_refused(bad):
     X = np.zeros((4, 2))
-    with pytest.raises(ValueError, match="calibration must be"):
+    with pytest.raises(ValueError, match="'calibration' parameter of SubjectStandardScaler"):
         SubjectStandardScaler(calibration=bad).fit(X)
 
 

@@ -141,7 +141,7 @@ def test_thread_count_follows_n_jobs_as_joblib_counts():
     with parallel_config(n_jobs=2):
         assert _threads(None) == 2
     for bad in (0, -2, 1.5, True):
-        with pytest.raises(ValueError, match="n_jobs must be"):
+        with pytest.raises(ValueError, match="'n_jobs' parameter of GAFImager must be"):
             GAFImager(n_jobs=bad).fit(np.zeros((2, 40)))
 
 

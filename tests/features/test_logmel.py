@@ -147,7 +147,7 @@ def test_precision_is_a_deprecated_alias_of_dtype(emodb_clips):
         old.transform(clips[:2]),
         LogMelExtractor(sr=sr, dtype="float64").fit_transform(clips[:2]),
     )
-    with pytest.raises(ValueError, match="dtype must be"):
+    with pytest.raises(ValueError, match="'dtype' parameter of LogMelExtractor must be"):
         LogMelExtractor(dtype="float16").fit(clips[:2])
 
 
@@ -172,7 +172,7 @@ def test_default_path_imports_neither_librosa_nor_numba():
 def test_bad_input():
     with pytest.raises(ValueError, match="NaN"):
         LogMelExtractor().fit(np.full((2, 1000), np.nan))
-    with pytest.raises(ValueError, match="ref must be"):
+    with pytest.raises(ValueError, match="'ref' parameter of LogMelExtractor must be"):
         LogMelExtractor(ref="min").fit(np.zeros((2, 1000)))
     with pytest.raises(ValueError, match="shorter than n_fft"):
         LogMelExtractor(center=False).fit(np.zeros((2, 1000)))

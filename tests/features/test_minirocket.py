@@ -36,14 +36,15 @@ def test_missing_backend_names_the_extra(monkeypatch):
     monkeypatch.setattr(_rocket, "_BACKENDS", (("sktime", "skkd._no_such_module", "X"),))
     with pytest.raises(ImportError, match=r"skkd\[rocket\]"):
         make_minirocket_baseline().fit(np.zeros((4, 1, 20)), [0, 1, 0, 1])
-    with pytest.raises(ValueError, match="backend must be"):
+    with pytest.raises(ValueError, match="'backend' parameter of minirocket_backend must be"):
         _rocket.minirocket_backend("tsai")
 
 
 def test_bad_parameters_and_input():
-    with pytest.raises(ValueError, match="classifier must be"):
+    with pytest.raises(ValueError, match="'classifier' parameter of make_minirocket_baseline"):
         make_minirocket_baseline(classifier="svm")
-    with pytest.raises(ValueError, match="num_kernels must be an integer >= 84"):
+    with pytest.raises(ValueError, match=r"'num_kernels' parameter of MiniRocketFeatures "
+                                         r"must be an int in the range \[84, inf\)"):
         MiniRocketFeatures(num_kernels=10).fit(np.zeros((4, 1, 20)))
     with pytest.raises(TypeError, match="np.concatenate"):
         MiniRocketFeatures().fit({"eda": np.zeros((4, 1, 20))})

@@ -329,7 +329,8 @@ def test_column_names_and_defaults(simulated):
 
 
 def test_bad_arguments_are_named(simulated):
-    with pytest.raises(ValueError, match="no extractor for signals"):
+    with pytest.raises(ValueError, match="'signals' parameter of recording_features must be "
+                                         "a dict holding a signal among"):
         recording_features({"hr": np.ones(600)}, fs=1)
     with pytest.raises(ValueError, match="fs=4 but signal 'eda' is sampled at 8 Hz"):
         recording_features({"eda": np.ones(4800)}, fs=8,

@@ -39,7 +39,8 @@ def test_multichannel_names_and_shape():
         (np.zeros((3, 2, 4, 4)), {}, "rank 2 or 3"),
         (np.zeros((3, 0)), {}, "at least 1"),
         (np.full((3, 8), np.nan), {}, "NaN or infinite"),
-        (np.zeros((3, 8)), {"stats": ("mean", "kurtosis")}, "stats must be"),
+        (np.zeros((3, 8)), {"stats": ("mean", "kurtosis")},
+         "'stats' parameter of WindowStatistics must be"),
         (np.zeros((0, 8)), {}, "no windows"),
     ],
 )

@@ -191,7 +191,7 @@ def test_change_score_peaks_at_a_level_shift():
         (dict(alpha=-0.1), "alpha"),
         (dict(sigma="mean"), "sigma"),
         (dict(sigma=1.0, sigma_factors=(1, 2)), "sigma_factors"),
-        (dict(n=1, ridge=(0.1, 1.0)), "n >= 2"),
+        (dict(n=1, ridge=(0.1, 1.0)), "'n' parameter .* >= 2"),
         (dict(chunk_size=0), "chunk_size"),
         (dict(nonneg="nnls"), "nonneg"),
     ],

@@ -158,7 +158,7 @@ def test_confusion_matrix_normalised_into_given_axes(tmp_path):
     [
         ({"y_pred": ["a", "b"]}, ValueError, "same length"),
         ({"labels": ["a", "b"]}, ValueError, "misses value"),
-        ({"normalize": "rows"}, ValueError, "normalize must be"),
+        ({"normalize": "rows"}, ValueError, "'normalize' parameter"),
         ({"y_true": np.zeros((3, 2))}, ValueError, "1-D"),
         ({"display_labels": ["x"]}, ValueError, "display_labels has 1"),
         ({"ax": "left"}, TypeError, "matplotlib Axes"),
@@ -303,7 +303,7 @@ def test_opportune_timeline_datetimes_and_spans(s02_scores, s02, tmp_path):
         ({"signal": np.ones((2, 3, 4)), "signal_t": np.arange(2.0)}, r"\(T,\) or \(T, c\)"),
         ({"t": np.arange(10.0)[::-1]}, "sorted"),
         ({"scores": np.ones((10, 1))}, "1-D"),
-        ({"threshold": np.inf}, "finite number"),
+        ({"threshold": np.inf}, "'threshold' parameter"),
         ({"time_unit": "days"}, "time_unit"),
         ({"window_align": "end"}, "window_align"),
         ({"transitions": ["start"]}, "numbers .* or datetimes"),
@@ -386,7 +386,7 @@ def test_signal_images_bad_input():
         plot_gaf(np.ones((3, 64)), gaf)
     with pytest.raises(ValueError, match=r"\(s, s\) or \(c, s, s\)"):
         plot_gaf(x, gaf[None, None])
-    with pytest.raises(ValueError, match="channel must be"):
+    with pytest.raises(ValueError, match=r"'channel' parameter .* below 1.*Got 1 instead"):
         plot_gaf(x, gaf[None], channel=1)
     with pytest.raises(ValueError, match="needs 2 axes"):
         plot_gaf(x, gaf, ax=plt.subplots()[1])
@@ -396,9 +396,9 @@ def test_signal_images_bad_input():
         plot_log_mel(audio, spec[None, None], sr=8000)
     with pytest.raises(ValueError, match="frames but a"):
         plot_log_mel(audio[:2048], spec, sr=8000)
-    with pytest.raises(ValueError, match="sr must be a positive"):
+    with pytest.raises(ValueError, match="'sr' parameter"):
         plot_log_mel(audio, spec, sr=-1)
-    with pytest.raises(ValueError, match="fmin < fmax"):
+    with pytest.raises(ValueError, match="'fmin' parameter .* below fmax=4000"):
         plot_log_mel(audio, spec, sr=8000, fmin=5000)
 
 

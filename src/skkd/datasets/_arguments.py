@@ -1,4 +1,8 @@
-"""Argument checks shared by the loaders: subject ids and signal names."""
+"""Argument checks shared by the loaders: subject ids and signal names.
+
+The ``validate_params`` constraints check types and ranges; these check what
+they cannot say.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import HasMethods, validate_params
 
 from skkd.datasets._emodb import CITATION as EMODB_CITATION
 from skkd.datasets._emodb import FOLDER as EMODB_FOLDER
@@ -52,6 +53,10 @@ def _row(name, loader, data, window, modalities, source) -> dict:
     }
 
 
+@validate_params(
+    {"data_home": [str, os.PathLike, None], "memory": [None, str, HasMethods(["cache"])]},
+    prefer_skip_nested_validation=True,
+)
 def describe_datasets(data_home: str | os.PathLike | None = None, *, memory=None) -> pd.DataFrame:
     """Summarise every data set that can be loaded, one row each.
 

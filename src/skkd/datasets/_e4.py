@@ -8,8 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import validate_params
 
 from skkd.datasets._home import require_dir, require_file
+from skkd.utils._validation import invalid_parameter
 
 __all__ = ["E4Recording", "E4Signal", "read_empatica_e4"]
 
@@ -312,6 +314,10 @@ def _find_tags_file(folder: Path) -> Path | None:
     return candidates[0] if candidates else None
 
 
+@validate_params(
+    {"folder": [str, os.PathLike], "signals": ["array-like", str, None]},
+    prefer_skip_nested_validation=True,
+)
 def read_empatica_e4(
     folder: str | os.PathLike, signals: list[str] | tuple[str, ...] | None = None
 ) -> E4Recording:
@@ -367,15 +373,11 @@ def read_empatica_e4(
                 f"{[f for f, _ in E4_SIGNAL_FILES.values()]}."
             )
     else:
-        if isinstance(signals, str):
-            signals = [signals]
-        unknown = [n for n in signals if n not in E4_SIGNAL_FILES]
-        if unknown:
-            raise ValueError(
-                f"signals: unknown E4 signal(s) {unknown}; choose among "
-                f"{list(E4_SIGNAL_FILES)}."
-            )
-        names = list(dict.fromkeys(signals))
+        names = [signals] if isinstance(signals, str) else list(signals)
+        if any(n not in E4_SIGNAL_FILES for n in names):
+            raise invalid_parameter("read_empatica_e4", "signals", "None or E4 signal names "
+                                    f"among {list(E4_SIGNAL_FILES)}", signals)
+        names = list(dict.fromkeys(names))
     read = {}
     for name in names:
         file_name, columns = E4_SIGNAL_FILES[name]

@@ -7,19 +7,21 @@ import os
 import re
 import warnings
 from collections.abc import Sequence
-from numbers import Real
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.validation import check_memory
 
 from skkd._modalities import Modalities
+from skkd.utils._validation import refuse_bools
 from skkd.datasets._e4 import _START_RANGE, E4_SIGNAL_FILES
 from skkd.datasets._home import require_dir, require_file
 from skkd.datasets._stress_predict import _check_signals, _read_session
 from skkd.datasets._windowing import window_signals
+from skkd.utils._validation import POSITIVE_REAL, invalid_parameter
 
 __all__ = ["load_e4_folder"]
 
@@ -155,7 +157,7 @@ def _read_labels(labels, subject_ids: set[str], timezone: str):
     """The labels table checked: columns, values, times, unknown subjects, overlaps."""
     if isinstance(labels, pd.DataFrame):
         frame, source, from_file = labels.copy(), "labels (DataFrame)", False
-    elif isinstance(labels, (str, os.PathLike)):
+    else:  # a path (validate_params refused anything else)
         path = require_file(Path(labels).expanduser(), "the labels CSV (subject,start,end,label)")
         source, from_file = str(path), True
         try:
@@ -167,11 +169,6 @@ def _read_labels(labels, subject_ids: set[str], timezone: str):
             ) from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: not a readable CSV ({exc}).") from None
-    else:
-        raise TypeError(
-            "labels must be a path to a CSV, a DataFrame or None, got "
-            f"{type(labels).__name__}."
-        )
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in LABEL_COLUMNS if c not in frame.columns]
     if missing:
@@ -247,15 +244,6 @@ def _read_labels(labels, subject_ids: set[str], timezone: str):
 
 
 # --------------------------------------------------------------------------- folders
-def _check_window(value, name: str, optional: bool = False):
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value) \
-            or value <= 0:
-        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}.")
-    return float(value)
-
-
 def _subject_folders(root: Path, subjects) -> list[Path]:
     present = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if subjects is None:
@@ -269,7 +257,8 @@ def _subject_folders(root: Path, subjects) -> list[Path]:
         subjects = [subjects]
     subjects = [str(s) for s in subjects]
     if not subjects:
-        raise ValueError("subjects must name at least one sub-folder (or be None for all).")
+        raise invalid_parameter("load_e4_folder", "subjects", "at least one sub-folder name "
+                                "(or None for all)", subjects)
     names = {p.name for p in present}
     missing = [s for s in subjects if s not in names]
     if missing:
@@ -361,6 +350,19 @@ def _empty_reason(cover: dict) -> str:
     return cover["note"] or "no window"
 
 
+@validate_params(
+    {
+        "path": [str, os.PathLike],
+        "labels": [str, os.PathLike, pd.DataFrame, None],
+        "window_s": [POSITIVE_REAL],
+        "step_s": [POSITIVE_REAL, None],
+        "signals": ["array-like", str],
+        "subjects": ["array-like", str, None],
+        "timezone": [str],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_e4_folder(
     path: str | os.PathLike,
     labels=None,
@@ -480,21 +482,16 @@ def load_e4_folder(
     >>> sorted(set(data.y)), data.coverage["n_windows_across"].tolist()
     (['calm', 'stress'], [1, 2])
     """
-    window_s = _check_window(window_s, "window_s")
-    step_s = _check_window(step_s, "step_s", optional=True)
-    step_s = window_s if step_s is None else step_s
-    signals = _check_signals(signals)
-    if not isinstance(timezone, str):
-        raise TypeError(f"timezone must be a str such as 'UTC', got {timezone!r}.")
+    owner = "load_e4_folder"
+    refuse_bools(owner, window_s=window_s, step_s=step_s)
+    window_s = float(window_s)
+    step_s = window_s if step_s is None else float(step_s)
+    signals = _check_signals(owner, signals)
     try:
         pd.Timestamp(0).tz_localize(timezone)
-    except Exception as exc:  # noqa: BLE001 - pytz/zoneinfo raise different errors
-        raise ValueError(
-            f"timezone {timezone!r} is not a time zone name (e.g. 'UTC', "
-            f"'Europe/Dublin'): {exc}"
-        ) from None
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a folder (str or os.PathLike), got {type(path).__name__}.")
+    except Exception:  # noqa: BLE001 - pytz/zoneinfo raise different errors
+        raise invalid_parameter(owner, "timezone", "a time zone name such as 'UTC' or "
+                                "'Europe/Dublin'", timezone) from None
     root = require_dir(Path(path).expanduser(), "a folder of E4 exports (one sub-folder per "
                        "subject)", hint=_FOLDER_HINT)
     folders = _subject_folders(root, subjects)

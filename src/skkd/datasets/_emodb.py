@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.io import wavfile
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import validate_params
 
 from skkd._modalities import Modalities
 from skkd.datasets._home import get_data_home, require_dir
@@ -100,6 +101,7 @@ def _read_wav(path: Path) -> np.ndarray:
     return data.astype(np.float32) / np.float32(32768.0)
 
 
+@validate_params({"data_home": [str, os.PathLike, None]}, prefer_skip_nested_validation=True)
 def load_emodb(data_home: str | os.PathLike | None = None) -> Bunch:
     """Load EmoDB: 535 utterances of 2 s at 22,050 Hz, 7 emotions, 10 speakers.
 

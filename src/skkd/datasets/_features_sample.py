@@ -7,6 +7,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import validate_params
 
 from skkd.datasets._stress_predict import CITATION, TARGET_NAMES
 
@@ -152,6 +153,7 @@ def _load_raw(groups: np.ndarray, t_start: np.ndarray):
         )
 
 
+@validate_params({"raw": ["boolean"]}, prefer_skip_nested_validation=True)
 def load_stress_predict_features(*, raw: bool = False) -> Bunch:
     """Load window features of all 34 labelled Stress-Predict subjects (built in).
 
@@ -196,8 +198,6 @@ def load_stress_predict_features(*, raw: bool = False) -> Bunch:
     >>> load_stress_predict_features(raw=True).raw
     Modalities(n_windows=3695, eda=(1, 240), temp=(1, 240), bvp=(1, 960))
     """
-    if not isinstance(raw, (bool, np.bool_)):
-        raise TypeError(f"raw must be True or False, got {raw!r}.")
     source = resources.files("skkd.datasets") / "data" / FEATURES_FILE
     with resources.as_file(source) as path, np.load(path) as npz:
         columns = [str(c) for c in npz["columns"]]

@@ -6,12 +6,15 @@ import os
 import zipfile
 from pathlib import Path
 
+from sklearn.utils._param_validation import validate_params
+
 __all__ = ["get_data_home"]
 
 DATA_ENV_VAR = "SKKD_DATA"
 DEFAULT_DATA_HOME = Path("..") / "shared" / "data"
 
 
+@validate_params({"data_home": [str, os.PathLike, None]}, prefer_skip_nested_validation=True)
 def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     """Return the folder that holds the real data sets.
 
@@ -37,11 +40,6 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     if data_home is None:
         env = os.environ.get(DATA_ENV_VAR)
         data_home = env if env else DEFAULT_DATA_HOME
-    if not isinstance(data_home, (str, os.PathLike)):
-        raise TypeError(
-            "data_home must be a path (str or os.PathLike) or None, got "
-            f"{type(data_home).__name__}."
-        )
     return Path(data_home).expanduser()
 
 

@@ -8,6 +8,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import validate_params
 
 from skkd.datasets._home import get_data_home, require_dir, require_file
 
@@ -52,6 +53,7 @@ never by row; leave-one-study-out tests cross-study generalisation.
 """
 
 
+@validate_params({"data_home": [str, os.PathLike, None]}, prefer_skip_nested_validation=True)
 def load_multi_source_stress(data_home: str | os.PathLike | None = None) -> Bunch:
     """Load the multi-source stress table straight from ``StressData.zip``.
 

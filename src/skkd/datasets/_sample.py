@@ -7,15 +7,17 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import validate_params
 
 from skkd.datasets._e4 import E4Signal
 from skkd.datasets._stress_predict import (
     CITATION,
     QUESTIONNAIRE_COLUMNS,
-    _check_whole_seconds,
     _Session,
+    _whole_seconds,
     build_stress_bunch,
 )
+from skkd.utils._validation import POSITIVE_REAL
 
 __all__ = ["load_stress_predict_sample"]
 
@@ -57,6 +59,10 @@ def _read_sample() -> tuple[list[_Session], pd.DataFrame]:
     return sessions, scores
 
 
+@validate_params(
+    {"window_s": [POSITIVE_REAL], "step_s": [POSITIVE_REAL]},
+    prefer_skip_nested_validation=True,
+)
 def load_stress_predict_sample(window_s: int = 60, step_s: int = 30) -> Bunch:
     """Load the built-in Stress-Predict sample (no data folder needed).
 
@@ -85,8 +91,7 @@ def load_stress_predict_sample(window_s: int = 60, step_s: int = 30) -> Bunch:
     >>> sorted(set(data.y.tolist()))
     [0, 1]
     """
-    window_s = _check_whole_seconds(window_s, "window_s")
-    step_s = _check_whole_seconds(step_s, "step_s")
+    window_s, step_s = _whole_seconds("load_stress_predict_sample", window_s, step_s)
     sessions, scores = _read_sample()
     bunch = build_stress_bunch(
         sessions, scores, window_s, step_s,

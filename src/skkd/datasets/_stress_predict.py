@@ -12,12 +12,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.validation import check_memory
 
 from skkd._modalities import Modalities
+from skkd.utils._validation import refuse_bools
 from skkd.datasets._e4 import E4_RATES, E4_SIGNAL_FILES, E4Signal, read_empatica_e4
 from skkd.datasets._home import get_data_home, require_dir, require_file
 from skkd.datasets._windowing import window_signals
+from skkd.utils._validation import POSITIVE_REAL, invalid_parameter
 
 __all__ = ["load_stress_predict"]
 
@@ -81,32 +84,23 @@ class _Session:
     tags: np.ndarray
 
 
-def _check_whole_seconds(value, name: str) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.integer, np.floating))
-        or not np.isfinite(value)
-        or value <= 0
-        or float(value) != int(value)
-    ):
-        raise ValueError(
-            f"{name} must be a positive whole number of seconds (labels are per "
-            f"second), got {value!r}."
-        )
-    return int(value)
+def _whole_seconds(owner: str, window_s, step_s) -> tuple[int, int]:
+    """``window_s`` and ``step_s`` (positive numbers) as whole seconds: labels are per second."""
+    refuse_bools(owner, window_s=window_s, step_s=step_s)
+    for name, value in (("window_s", window_s), ("step_s", step_s)):
+        if float(value) != int(value):
+            raise invalid_parameter(owner, name, "a positive whole number of seconds "
+                                    "(labels are per second)", value)
+    return int(window_s), int(step_s)
 
 
-def _check_signals(signals: Sequence[str]) -> tuple[str, ...]:
-    if isinstance(signals, str):
-        signals = (signals,)
-    signals = tuple(signals)
-    unknown = [s for s in signals if s not in E4_SIGNAL_FILES]
-    if not signals or unknown:
-        raise ValueError(
-            f"signals must be a non-empty subset of {list(E4_SIGNAL_FILES)}, got "
-            f"{list(signals)}."
-        )
-    return tuple(dict.fromkeys(signals))
+def _check_signals(owner: str, signals: str | Sequence[str]) -> tuple[str, ...]:
+    """``signals`` as distinct E4 signal names (one name or several)."""
+    names = (signals,) if isinstance(signals, str) else tuple(signals)
+    if not names or any(s not in E4_SIGNAL_FILES for s in names):
+        raise invalid_parameter(owner, "signals", "a non-empty subset of "
+                                f"{list(E4_SIGNAL_FILES)}", signals)
+    return tuple(dict.fromkeys(names))
 
 
 def _subject_id(value: int) -> str:
@@ -395,6 +389,16 @@ def _read_session(folder: Path, signals: tuple[str, ...]):
     return as_float32, rec.tags
 
 
+@validate_params(
+    {
+        "data_home": [str, os.PathLike, None],
+        "window_s": [POSITIVE_REAL],
+        "step_s": [POSITIVE_REAL],
+        "signals": ["array-like", str],
+        "memory": [None, str, HasMethods(["cache"])],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_stress_predict(
     data_home: str | os.PathLike | None = None,
     window_s: int = 60,
@@ -450,9 +454,8 @@ def load_stress_predict(
     >>> data.X["eda"].shape[1:], sorted(set(data.y))  # doctest: +SKIP
     ((1, 240), [0, 1])
     """
-    window_s = _check_whole_seconds(window_s, "window_s")
-    step_s = _check_whole_seconds(step_s, "step_s")
-    signals = _check_signals(signals)
+    window_s, step_s = _whole_seconds("load_stress_predict", window_s, step_s)
+    signals = _check_signals("load_stress_predict", signals)
     root = require_dir(get_data_home(data_home) / FOLDER, "the Stress-Predict folder")
     raw = require_dir(root / "Raw_data", "the Stress-Predict raw E4 exports (Raw_data/SXX)")
     folders = sorted(p for p in raw.iterdir() if p.is_dir() and re.fullmatch(r"S\d+", p.name))

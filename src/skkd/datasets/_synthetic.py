@@ -9,15 +9,17 @@ change points. Both are bit-reproducible for a fixed ``random_state``.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable, Mapping
+from numbers import Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from skkd._modalities import Modalities
+from skkd.utils._validation import refuse_bools
 from skkd.datasets._synthetic_signals import (
     band_noise,
     exp_smooth,
@@ -30,6 +32,13 @@ from skkd.datasets._synthetic_signals import (
     simulate_rsp,
     simulate_speech,
     simulate_temp,
+)
+from skkd.utils._validation import (
+    NON_NEGATIVE_INT,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    UNIT_INTERVAL,
+    invalid_parameter,
 )
 
 __all__ = [
@@ -170,107 +179,45 @@ _GENDER_KEY = 2**31
 
 
 # ----------------------------------------------------------------- validation
+# Types and ranges are the ``validate_params`` constraints of the generators;
+# these check what constraints cannot say: names from a fixed set, dict values
+# and rules across parameters.
+
+_RANDOM_STATE = [None, NON_NEGATIVE_INT, np.random.RandomState, np.random.Generator]
 
 
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r} "
-                        f"({type(value).__name__}).")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}.")
-    return int(value)
-
-
-def _check_positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number, got {value!r} "
-                        f"({type(value).__name__}).")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value}.")
-    return float(value)
-
-
-def _check_names(value: Any, name: str, valid: tuple[str, ...]) -> tuple[str, ...]:
-    names = (value,) if isinstance(value, str) else value
-    try:
-        names = tuple(names)
-    except TypeError:
-        raise TypeError(f"{name} must be a name or a sequence of names among "
-                        f"{list(valid)}, got {value!r}.") from None
-    if not names:
-        raise ValueError(f"{name} is empty; choose among {list(valid)}.")
-    unknown = [n for n in names if n not in valid]
-    if unknown:
-        raise ValueError(f"{name}: unknown {unknown}; valid names are {list(valid)}.")
-    if len(set(names)) != len(names):
-        raise ValueError(f"{name} lists a name twice: {list(names)}.")
+def _names(owner: str, name: str, value: str | Iterable[str],
+           valid: tuple[str, ...]) -> tuple[str, ...]:
+    """``value`` (one name or several) as a tuple of distinct names among ``valid``."""
+    names = (value,) if isinstance(value, str) else tuple(value)
+    if not names or any(n not in valid for n in names) or len(set(names)) != len(names):
+        raise invalid_parameter(
+            owner, name, f"a name or a non-empty sequence of distinct names among "
+            f"{list(valid)}", value)
     return names
 
 
-def _check_informativeness(value: Any) -> dict[str, float]:
-    weights = dict(DEFAULT_INFORMATIVENESS)
-    if value is None:
-        return weights
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        items = {m: value for m in MODALITIES}
-    elif isinstance(value, Mapping):
-        unknown = [k for k in value if k not in MODALITIES]
-        if unknown:
-            raise ValueError(f"informativeness: unknown modalities {unknown}; valid "
-                             f"names are {list(MODALITIES)}.")
-        items = dict(value)
-    else:
-        raise TypeError("informativeness must be None, a number in [0, 1] or a dict "
-                        f"of modality -> number in [0, 1], got {type(value).__name__}.")
-    for key, w in items.items():
-        if isinstance(w, bool) or not isinstance(w, numbers.Real) or not 0 <= w <= 1:
-            raise ValueError(f"informativeness[{key!r}] must be a number in [0, 1], "
-                             f"got {w!r}.")
-        weights[key] = float(w)
-    return weights
-
-
-def _check_fs(value: Any, modalities: tuple[str, ...], window_s: float) -> dict[str, float]:
-    rates = dict(DEFAULT_FS)
-    if value is not None:
-        if not isinstance(value, Mapping):
-            raise TypeError(f"fs must be None or a dict of modality -> Hz, got "
-                            f"{type(value).__name__}.")
-        unknown = [k for k in value if k not in MODALITIES]
-        if unknown:
-            raise ValueError(f"fs: unknown modalities {unknown}; valid names are "
-                             f"{list(MODALITIES)}.")
-        for key, rate in value.items():
-            rate = _check_positive(rate, f"fs[{key!r}]")
-            if rate < _MIN_FS[key]:
-                raise ValueError(f"fs[{key!r}] must be at least {_MIN_FS[key]} Hz, "
-                                 f"got {rate}.")
-            rates[key] = value[key]
-    for m in modalities:
-        minimum = 1 if m == "video" else 2
-        if round(window_s * rates[m]) < minimum:
-            raise ValueError(
-                f"window_s={window_s} gives fewer than {minimum} samples of {m!r} at "
-                f"{rates[m]} Hz; use a longer window_s or a higher fs[{m!r}]."
-            )
-    return {m: rates[m] for m in modalities}
+def _modality_dict(owner: str, name: str, value: Mapping, expected, ok) -> None:
+    """Refuse a dict ``value`` with an unknown modality or a value ``ok(key, v)`` refuses
+    (``expected(key)`` says what ``value[key]`` must be)."""
+    for key, v in value.items():
+        if key not in MODALITIES:
+            raise invalid_parameter(
+                owner, name, f"a dict whose keys are among {list(MODALITIES)}", value)
+        if isinstance(v, bool) or not isinstance(v, Real) or not ok(key, v):
+            raise invalid_parameter(
+                owner, name, f"a dict with {name}[{key!r}] {expected(key)}", value)
 
 
 def _root_entropy(random_state: Any) -> int:
     """An integer root seed from ``random_state`` (None, int, RandomState, Generator)."""
     if random_state is None:
         return int(np.random.SeedSequence().entropy)
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"random_state must be a non-negative int, got {random_state}.")
-        return int(random_state)
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(0, 2**31 - 1))
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(0, 2**63 - 1))
-    raise TypeError("random_state must be None, a non-negative int, a "
-                    "numpy.random.RandomState or a numpy.random.Generator, got "
-                    f"{type(random_state).__name__}.")
+    return int(random_state)
 
 
 def _stream(root: int, subject: int, name: str) -> np.random.Generator:
@@ -520,6 +467,21 @@ def _labels(target: str, valence: np.ndarray, arousal: np.ndarray) -> np.ndarray
     return np.asarray(y, dtype=np.int64)
 
 
+@validate_params(
+    {
+        "n_subjects": [POSITIVE_INT],
+        "n_windows": [POSITIVE_INT],
+        "window_s": [POSITIVE_REAL],
+        "modalities": [str, Iterable],
+        "target": [StrOptions(set(TARGETS))],
+        "informativeness": [None, UNIT_INTERVAL, Mapping],
+        "n_sessions": [POSITIVE_INT],
+        "fs": [None, Mapping],
+        "label_noise": [Interval(Real, 0, 1, closed="left")],
+        "random_state": _RANDOM_STATE,
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_affective_dataset(
     n_subjects: int = 20,
     n_windows: int = 40,
@@ -605,19 +567,35 @@ def make_affective_dataset(
     >>> data.target_names.tolist()
     ['no stress', 'stress']
     """
-    n_subjects = _check_int(n_subjects, "n_subjects", 1)
-    n_windows = _check_int(n_windows, "n_windows", 1)
-    window_s = _check_positive(window_s, "window_s")
-    modalities = _check_names(modalities, "modalities", MODALITIES)
-    if not isinstance(target, str) or target not in TARGETS:
-        raise ValueError(f"target must be one of {list(TARGETS)}, got {target!r}.")
-    weights = _check_informativeness(informativeness)
-    n_sessions = _check_int(n_sessions, "n_sessions", 1)
+    owner = "make_affective_dataset"
+    refuse_bools(owner, n_subjects=n_subjects, n_windows=n_windows, window_s=window_s,
+                informativeness=informativeness, n_sessions=n_sessions,
+                label_noise=label_noise, random_state=random_state)
+    n_subjects, n_windows, n_sessions = int(n_subjects), int(n_windows), int(n_sessions)
+    window_s, label_noise = float(window_s), float(label_noise)
+    modalities = _names(owner, "modalities", modalities, MODALITIES)
+    weights = dict(DEFAULT_INFORMATIVENESS)
+    if isinstance(informativeness, Mapping):
+        _modality_dict(owner, "informativeness", informativeness,
+                       lambda m: "a number in [0, 1]", lambda m, w: 0 <= w <= 1)
+        weights.update({m: float(w) for m, w in informativeness.items()})
+    elif informativeness is not None:
+        weights = dict.fromkeys(MODALITIES, float(informativeness))
     if n_sessions > n_windows:
-        raise ValueError(f"n_sessions={n_sessions} exceeds n_windows={n_windows}; "
-                         "every session needs a window.")
-    rates = _check_fs(fs, modalities, window_s)
-    label_noise = _check_probability(label_noise, "label_noise")
+        raise invalid_parameter(owner, "n_sessions", f"at most n_windows={n_windows} "
+                                "(every session needs a window)", n_sessions)
+    rates = dict(DEFAULT_FS)
+    if fs is not None:
+        _modality_dict(owner, "fs", fs, lambda m: f"a number of Hz >= {_MIN_FS[m]}",
+                       lambda m, r: _MIN_FS[m] <= r < np.inf)
+        rates.update(fs)
+    for m in modalities:
+        minimum = 1 if m == "video" else 2
+        if round(window_s * rates[m]) < minimum:
+            raise invalid_parameter(
+                owner, "window_s", f"long enough for {minimum} samples of {m!r} at "
+                f"{rates[m]} Hz (or raise fs[{m!r}])", window_s)
+    rates = {m: rates[m] for m in modalities}
     root = _root_entropy(random_state)
 
     lengths = {m: int(round(window_s * rates[m])) for m in modalities}
@@ -678,15 +656,6 @@ def make_affective_dataset(
     )
 
 
-def _check_probability(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1), got {value!r} "
-                        f"({type(value).__name__}).")
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value}.")
-    return float(value)
-
-
 def _reported_labels(rng: np.random.Generator, y_state: np.ndarray, episode: np.ndarray,
                      label_noise: float, n_classes: int) -> np.ndarray:
     """One subject's self-reports: each episode disagrees with the state with
@@ -711,6 +680,17 @@ def _dataset_descr(n_subjects, n_windows, window_s, rates, target) -> str:
 # ------------------------------------------------------------------ sessions
 
 
+@validate_params(
+    {
+        "n_subjects": [POSITIVE_INT],
+        "duration_s": [POSITIVE_REAL],
+        "n_episodes": [POSITIVE_INT],
+        "fs": [POSITIVE_REAL],
+        "channels": [str, Iterable],
+        "random_state": _RANDOM_STATE,
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_affective_sessions(
     n_subjects: int = 5,
     duration_s: float = 600.0,
@@ -769,21 +749,21 @@ def make_affective_sessions(
     >>> len(data.change_points[0])
     2
     """
-    n_subjects = _check_int(n_subjects, "n_subjects", 1)
-    duration_s = _check_positive(duration_s, "duration_s")
-    n_episodes = _check_int(n_episodes, "n_episodes", 1)
-    fs = _check_positive(fs, "fs")
-    channels = _check_names(channels, "channels", SESSION_CHANNELS)
+    owner = "make_affective_sessions"
+    refuse_bools(owner, n_subjects=n_subjects, duration_s=duration_s, n_episodes=n_episodes,
+                fs=fs, random_state=random_state)
+    n_subjects, n_episodes = int(n_subjects), int(n_episodes)
+    duration_s, fs = float(duration_s), float(fs)
+    channels = _names(owner, "channels", channels, SESSION_CHANNELS)
     for ch in channels:
         if fs < _SESSION_MIN_FS[ch]:
-            raise ValueError(f"fs={fs} is too low for channel {ch!r}; it needs at "
-                             f"least {_SESSION_MIN_FS[ch]} Hz.")
+            raise invalid_parameter(owner, "fs", f"at least {_SESSION_MIN_FS[ch]} Hz for "
+                                    f"channel {ch!r}", fs)
     n_samples = int(round(duration_s * fs))
     if n_samples < 2 * n_episodes:
-        raise ValueError(
-            f"duration_s * fs = {n_samples} samples is too short for n_episodes="
-            f"{n_episodes}; each episode needs at least 2 samples."
-        )
+        raise invalid_parameter(
+            owner, "n_episodes", f"at most {n_samples // 2} (each episode needs 2 of "
+            f"the duration_s * fs = {n_samples} samples)", n_episodes)
     root = _root_entropy(random_state)
     gender_offset = int(np.random.default_rng(
         np.random.SeedSequence(root, spawn_key=(_GENDER_KEY,))).integers(2))

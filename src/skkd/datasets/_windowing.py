@@ -7,6 +7,9 @@ from numbers import Real
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.utils._param_validation import Interval, validate_params
+
+from skkd.utils._validation import POSITIVE_REAL, invalid_parameter
 
 __all__ = ["window_signals"]
 
@@ -14,7 +17,10 @@ _TOL = 1e-6  # seconds / samples: slack for floating-point times
 
 
 def _per_signal(value, names: list[str], arg: str, from_signals: dict) -> dict[str, float]:
-    """Broadcast a scalar or mapping argument (``fs``, ``t0``) to every signal."""
+    """Broadcast a scalar or mapping argument (``fs``, ``t0``) to every signal.
+
+    Values of a mapping are checked here: the constraints cannot look inside it.
+    """
     if value is None:
         missing = [n for n in names if n not in from_signals]
         if missing:
@@ -28,13 +34,8 @@ def _per_signal(value, names: list[str], arg: str, from_signals: dict) -> dict[s
         if missing:
             raise ValueError(f"{arg} lacks an entry for signals {missing}.")
         out = {n: value[n] for n in names}
-    elif isinstance(value, Real):
+    else:  # a number (the callers' constraints allow a dict, a number or None)
         out = dict.fromkeys(names, value)
-    else:
-        raise TypeError(
-            f"{arg} must be a number or a dict of signal name to number, got "
-            f"{type(value).__name__}."
-        )
     for n, v in out.items():
         if not isinstance(v, Real) or not np.isfinite(v):
             raise ValueError(f"{arg}[{n!r}] must be a finite number, got {v!r}.")
@@ -69,6 +70,21 @@ def _whole_samples(seconds: float, fs: float, name: str, arg: str) -> int:
     return int(round(n))
 
 
+_FINITE = Interval(Real, None, None, closed="neither")
+
+
+@validate_params(
+    {
+        "signals": [Mapping],
+        "fs": [Mapping, POSITIVE_REAL, None],
+        "window_s": [POSITIVE_REAL],
+        "step_s": [POSITIVE_REAL, None],
+        "start": [_FINITE, None],
+        "stop": [_FINITE, None],
+        "t0": [Mapping, _FINITE, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def window_signals(
     signals: Mapping,
     fs: Mapping[str, float] | float | None = None,
@@ -128,6 +144,9 @@ def window_signals(
     >>> float(w["eda"][1, 0, 0]) / 4, float(w["bvp"][1, 0, 0]) / 64 + 1
     (3.0, 3.0)
     """
+    if not signals:
+        raise invalid_parameter("window_signals", "signals",
+                                "a non-empty dict of signal name to samples", signals)
     arrays, _, lengths, t_start, firsts = _window_plan(
         signals, fs, window_s, step_s, start, stop, t0
     )
@@ -143,7 +162,12 @@ def window_signals(
 
 
 def _window_plan(signals, fs, window_s, step_s, start, stop, t0, t_start=None):
-    """Validate ``window_signals``' arguments and place its windows.
+    """Check the signals and rates, and place the windows.
+
+    The callers (:func:`window_signals`, ``skkd.features.recording_features``)
+    have validated their parameters: ``signals`` a non-empty dict, ``window_s``
+    and ``step_s`` positive. What is checked here depends on the signals: their
+    shapes and rates, whole samples per window, and the span they cover.
 
     Returns ``(arrays, rates, lengths, t_start, firsts)``: each signal's
     samples ``(T, c)``, rate, window length in samples, the windows' start
@@ -152,11 +176,6 @@ def _window_plan(signals, fs, window_s, step_s, start, stop, t0, t_start=None):
     loader kept) replaces the regular grid of ``start``/``step_s``; every such
     window must lie inside every signal.
     """
-    if not isinstance(signals, Mapping) or not signals:
-        raise ValueError(
-            "signals must be a non-empty dict of signal name to samples, got "
-            f"{signals!r:.80}."
-        )
     names = list(signals)
     arrays = {n: _as_samples(n, signals[n]) for n in names}
     own_fs = {n: s.fs for n, s in signals.items() if hasattr(s, "fs")}
@@ -168,10 +187,6 @@ def _window_plan(signals, fs, window_s, step_s, start, stop, t0, t_start=None):
     for n, r in rates.items():
         if r <= 0:
             raise ValueError(f"fs[{n!r}] must be positive, got {r}.")
-    for arg, value in (("window_s", window_s), ("step_s", step_s)):
-        if value is not None and (not isinstance(value, Real) or not value > 0
-                                  or not np.isfinite(value)):
-            raise ValueError(f"{arg} must be a positive number of seconds, got {value!r}.")
     step_s = window_s if step_s is None else step_s
     lengths = {n: _whole_samples(window_s, rates[n], n, "window_s") for n in names}
 

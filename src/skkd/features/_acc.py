@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -12,6 +11,7 @@ from scipy.sparse import issparse
 from sklearn.utils.validation import validate_data
 
 from skkd.features._base import WindowFeatureExtractor
+from skkd.utils._validation import POSITIVE_REAL, invalid_parameter
 
 __all__ = ["ACCFeatures"]
 
@@ -120,6 +120,11 @@ class ACCFeatures(WindowFeatureExtractor):
         "jerk_p95",
     )
 
+    _parameter_constraints: dict = {
+        **WindowFeatureExtractor._parameter_constraints,
+        "one_g": [POSITIVE_REAL],
+    }
+
     def __init__(
         self,
         fs: float = 32,
@@ -135,17 +140,11 @@ class ACCFeatures(WindowFeatureExtractor):
 
     def _check_params(self) -> None:
         super()._check_params()
-        name = type(self).__name__
-        if float(self.fs) <= 2 * COUNT_BAND[1]:
-            raise ValueError(
-                f"{name}: fs must exceed {2 * COUNT_BAND[1]:.2f} Hz (twice the upper edge of "
-                f"the activity-count band), got {self.fs!r}."
+        if self.fs <= 2 * COUNT_BAND[1]:
+            raise invalid_parameter(
+                self, "fs", f"above {2 * COUNT_BAND[1]:.2f} Hz (twice the upper edge of the "
+                "activity-count band)", self.fs,
             )
-        g = self.one_g
-        if isinstance(g, bool) or not isinstance(g, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{name}: one_g must be a positive number, got {g!r}.")
-        if not (math.isfinite(g) and g > 0):
-            raise ValueError(f"{name}: one_g must be a positive number, got {g!r}.")
 
     def _min_length(self) -> int:
         return max(int(np.ceil(5 * self.fs)), 10)

@@ -9,17 +9,19 @@ failures into NaN and gathers the reasons into one warning per call.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 
 import numpy as np
 from scipy.sparse import issparse
 from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
+
+from skkd.utils._validation import NON_NEGATIVE_INT, POSITIVE_REAL, refuse_bool_parameters
 
 __all__ = ["FeatureExtractionWarning", "WindowFeatureExtractor"]
 
@@ -62,27 +64,24 @@ class WindowFeatureExtractor(TransformerMixin, BaseEstimator):
     as ``_window_features(x, prepared)``.
 
     The extractors are stateless: ``fit`` only validates input and records
-    ``n_features_in_`` (the window length).
+    ``n_features_in_`` (the window length). Parameters are checked against
+    ``_parameter_constraints`` (subclasses extend it with their own) and then
+    by ``_check_params`` (what constraints cannot say), in ``fit`` and again in
+    ``transform``.
     """
 
     feature_names: tuple[str, ...] = ()
 
+    _parameter_constraints: dict = {
+        "fs": [POSITIVE_REAL],
+        "n_jobs": [Integral, None],
+        "verbose": [NON_NEGATIVE_INT],
+    }
+
     # --- what subclasses provide -------------------------------------------
     def _check_params(self) -> None:
-        fs = getattr(self, "fs", None)
-        if isinstance(fs, bool) or not isinstance(fs, (int, float, np.integer, np.floating)):
-            raise TypeError(
-                f"{type(self).__name__}: fs must be a positive number (Hz), got {fs!r}."
-            )
-        if not (math.isfinite(fs) and fs > 0):
-            raise ValueError(
-                f"{type(self).__name__}: fs must be a positive number (Hz), got {fs!r}."
-            )
-        verbose = getattr(self, "verbose", 0)
-        if isinstance(verbose, bool) or not isinstance(verbose, (int, np.integer)) or verbose < 0:
-            raise ValueError(
-                f"{type(self).__name__}: verbose must be a non-negative int, got {verbose!r}."
-            )
+        """What ``_parameter_constraints`` cannot say (run after them)."""
+        refuse_bool_parameters(self)
 
     def _min_length(self) -> int:
         return 2
@@ -101,6 +100,7 @@ class WindowFeatureExtractor(TransformerMixin, BaseEstimator):
         return None
 
     # --- sklearn API -------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate the windows and record their length (no learning).
 
@@ -134,6 +134,7 @@ class WindowFeatureExtractor(TransformerMixin, BaseEstimator):
             :class:`FeatureExtractionWarning` says which and why.
         """
         check_is_fitted(self, "n_features_in_")
+        self._validate_params()
         self._check_params()
         windows = self._validate_windows(X, reset=False)
         values, reasons = self._extract_all(windows)
@@ -283,6 +284,7 @@ class WindowFeatureExtractor(TransformerMixin, BaseEstimator):
         """
         from skkd.features._recording import features_of_recording
 
+        self._validate_params()
         self._check_params()
         return features_of_recording(self, np.asarray(x), np.asarray(starts), int(length),
                                      per_window=per_window, min_length=self._min_length(),

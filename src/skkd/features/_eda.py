@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.signal import butter, find_peaks, medfilt, peak_prominences, sosfiltfilt
+from sklearn.utils._param_validation import StrOptions
 
 from skkd.features._base import WindowFeatureExtractor, stats
 
@@ -90,6 +91,11 @@ class EDAFeatures(WindowFeatureExtractor):
         "scr_recoverytime_mean",
     )
 
+    _parameter_constraints: dict = {
+        **WindowFeatureExtractor._parameter_constraints,
+        "method": [StrOptions(set(METHODS))],
+    }
+
     def __init__(
         self,
         fs: float = 4,
@@ -105,10 +111,6 @@ class EDAFeatures(WindowFeatureExtractor):
 
     def _check_params(self) -> None:
         super()._check_params()
-        if self.method not in METHODS:
-            raise ValueError(
-                f"EDAFeatures: method must be one of {list(METHODS)}, got {self.method!r}."
-            )
         if self.method == "cvxeda" and importlib.util.find_spec("cvxopt") is None:
             raise ImportError(
                 "EDAFeatures(method='cvxeda') needs the cvxopt package: "

@@ -7,15 +7,17 @@ import compiles numba kernels, which would cost seconds on a cold start.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, Options, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skkd.utils._validation import POSITIVE_INT, invalid_parameter, refuse_bool_parameters
 from skkd.utils import check_signal_windows
 
 __all__ = ["GAFImager"]
@@ -110,6 +112,15 @@ class GAFImager(TransformerMixin, BaseEstimator):
     (1, 2, 16, 16)
     """
 
+    _parameter_constraints: dict = {
+        "image_size": [POSITIVE_INT, Interval(RealNotInt, 0, 1, closed="right")],
+        "method": [StrOptions({"summation", "difference"})],
+        "sample_range": [tuple, list],
+        "dtype": [type, str, np.dtype],
+        "batch_size": [POSITIVE_INT],
+        "n_jobs": [POSITIVE_INT, Options(Integral, {-1}), None],
+    }
+
     def __init__(
         self,
         image_size: int | float = 32,
@@ -128,56 +139,30 @@ class GAFImager(TransformerMixin, BaseEstimator):
 
     # -- validation ---------------------------------------------------------
     def _check_params(self) -> None:
-        if self.method not in ("summation", "difference"):
-            raise ValueError(
-                f"GAFImager: method must be 'summation' or 'difference', got {self.method!r}."
-            )
+        """What ``_parameter_constraints`` cannot say (run after them)."""
+        refuse_bool_parameters(self)
         rng = self.sample_range
-        if (
-            not isinstance(rng, (tuple, list))
-            or len(rng) != 2
-            or not all(isinstance(v, numbers.Real) for v in rng)
-            or not -1 <= rng[0] < rng[1] <= 1
-        ):
-            raise ValueError(
-                "GAFImager: sample_range must be a tuple (min, max) with "
-                f"-1 <= min < max <= 1, got {rng!r}."
-            )
-        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, numbers.Integral) or self.batch_size < 1:
-            raise ValueError(f"GAFImager: batch_size must be a positive int, got {self.batch_size!r}.")
-        if self.n_jobs is not None and (
-            isinstance(self.n_jobs, bool)
-            or not isinstance(self.n_jobs, numbers.Integral)
-            or self.n_jobs == 0
-            or self.n_jobs < -1
-        ):
-            raise ValueError(
-                f"GAFImager: n_jobs must be None, -1 or a positive int, got {self.n_jobs!r}."
+        if not (len(rng) == 2 and all(isinstance(v, Real) for v in rng)
+                and -1 <= rng[0] < rng[1] <= 1):
+            raise invalid_parameter(
+                self, "sample_range", "a tuple (min, max) with -1 <= min < max <= 1", rng
             )
         try:
-            np.dtype(self.dtype)
-        except TypeError as exc:
-            raise TypeError(f"GAFImager: dtype must be a numpy dtype, got {self.dtype!r}.") from exc
-        if not np.issubdtype(np.dtype(self.dtype), np.floating):
-            raise ValueError(f"GAFImager: dtype must be a floating dtype, got {self.dtype!r}.")
+            floating = np.issubdtype(np.dtype(self.dtype), np.floating)
+        except (TypeError, ValueError):
+            floating = False
+        if not floating:
+            raise invalid_parameter(self, "dtype", "a floating numpy dtype", self.dtype)
 
     def _resolve_size(self, n_timestamps: int) -> int:
         size = self.image_size
-        if isinstance(size, bool) or not isinstance(size, numbers.Real):
-            raise TypeError(f"GAFImager: image_size must be an int or a float, got {size!r}.")
-        if isinstance(size, numbers.Integral):
-            if size < 1:
-                raise ValueError(f"GAFImager: image_size must be >= 1, got {size}.")
+        if isinstance(size, Integral):
             if size > n_timestamps:
                 raise ValueError(
                     f"GAFImager: image_size={size} exceeds the window length "
                     f"(n_features = {n_timestamps} samples per window)."
                 )
             return int(size)
-        if not 0 < size <= 1:
-            raise ValueError(
-                f"GAFImager: a float image_size is a fraction in (0, 1], got {size}."
-            )
         return math.ceil(size * n_timestamps)
 
     def _validate(self, X, *, reset: bool) -> np.ndarray:
@@ -209,6 +194,7 @@ class GAFImager(TransformerMixin, BaseEstimator):
         return X[:, None, :]
 
     # -- API ----------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check parameters and the input's shape (no learning).
 
@@ -239,6 +225,7 @@ class GAFImager(TransformerMixin, BaseEstimator):
         ndarray of shape (n_windows, n_channels, image_size, image_size)
         """
         check_is_fitted(self, "image_size_")
+        self._validate_params()
         self._check_params()
         X = self._validate(X, reset=False)
         n, c, T = X.shape

@@ -7,7 +7,6 @@ default path never imports numba nor compiles anything.
 
 from __future__ import annotations
 
-import numbers
 import threading
 import warnings
 from collections.abc import Callable, Mapping
@@ -17,9 +16,18 @@ from contextlib import contextmanager
 import numpy as np
 from scipy.sparse import issparse
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skkd.utils._validation import (
+    FINITE_REAL,
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    invalid_parameter,
+    refuse_bool_parameters,
+)
 from skkd.utils import resolve_device
 
 __all__ = [
@@ -473,6 +481,26 @@ class LogMelExtractor(TransformerMixin, BaseEstimator):
     (1, 1, 64, 44)
     """
 
+    _parameter_constraints: dict = {
+        "sr": [POSITIVE_INT],
+        "n_mels": [POSITIVE_INT],
+        "n_fft": [POSITIVE_INT],
+        "hop_length": [POSITIVE_INT],
+        "win_length": [POSITIVE_INT, None],
+        "fmin": [FINITE_REAL],
+        "fmax": [FINITE_REAL, None],
+        "power": [POSITIVE_REAL],
+        "ref": [StrOptions({"max"}), FINITE_REAL],
+        "amin": [POSITIVE_REAL],
+        "top_db": [NON_NEGATIVE_REAL, None],
+        "center": ["boolean"],
+        "pad_mode": [StrOptions({"constant", "reflect", "replicate", "circular"})],
+        "dtype": [StrOptions(set(_DTYPES))],
+        "precision": [StrOptions({"deprecated", *_DTYPES})],
+        "batch_size": [POSITIVE_INT],
+        "device": [str, torch.device, None],
+    }
+
     def __init__(
         self,
         sr: int = 22050,
@@ -512,36 +540,11 @@ class LogMelExtractor(TransformerMixin, BaseEstimator):
         self.device = device
 
     def _check_params(self) -> None:
-        name = type(self).__name__
-        for attr in ("sr", "n_mels", "n_fft", "hop_length", "batch_size"):
-            v = getattr(self, attr)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name}: {attr} must be a positive int, got {v!r}.")
-        if self.win_length is not None and not (
-            isinstance(self.win_length, numbers.Integral) and 1 <= self.win_length <= self.n_fft
-        ):
-            raise ValueError(
-                f"{name}: win_length must be None or an int in [1, n_fft], got {self.win_length!r}."
-            )
-        if not (isinstance(self.amin, numbers.Real) and self.amin > 0):
-            raise ValueError(f"{name}: amin must be > 0, got {self.amin!r}.")
-        if self.top_db is not None and not (isinstance(self.top_db, numbers.Real) and self.top_db >= 0):
-            raise ValueError(f"{name}: top_db must be None or >= 0, got {self.top_db!r}.")
-        if not (self.ref == "max" or (isinstance(self.ref, numbers.Real) and not isinstance(self.ref, bool))):
-            raise ValueError(f"{name}: ref must be a number or 'max', got {self.ref!r}.")
-        if not (isinstance(self.power, numbers.Real) and self.power > 0):
-            raise ValueError(f"{name}: power must be > 0, got {self.power!r}.")
-        if self.dtype not in _DTYPES:
-            raise ValueError(f"{name}: dtype must be 'float32' or 'float64', got {self.dtype!r}.")
-        if self.precision != "deprecated" and self.precision not in _DTYPES:
-            raise ValueError(
-                f"{name}: precision (deprecated, use dtype) must be 'float32' or 'float64', "
-                f"got {self.precision!r}."
-            )
-        if self.pad_mode not in ("constant", "reflect", "replicate", "circular"):
-            raise ValueError(
-                f"{name}: pad_mode must be 'constant', 'reflect', 'replicate' or "
-                f"'circular', got {self.pad_mode!r}."
+        """What ``_parameter_constraints`` cannot say (run after them)."""
+        refuse_bool_parameters(self)
+        if self.win_length is not None and self.win_length > self.n_fft:
+            raise invalid_parameter(
+                self, "win_length", f"None or at most n_fft={self.n_fft}", self.win_length
             )
 
     def _validate(self, X, *, reset: bool) -> np.ndarray:
@@ -554,6 +557,7 @@ class LogMelExtractor(TransformerMixin, BaseEstimator):
             )
         return X
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the clips and build the mel filterbank.
 

@@ -7,20 +7,29 @@ the windows whose signals fail the rules, as an imbalanced-learn sampler.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping
+from numbers import Integral
 
 import neurokit2 as nk
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skkd._modalities import Modalities
+from skkd.features._acc import ACCFeatures
 from skkd.features._base import WindowFeatureExtractor, WindowUnavailable, require_variation
+from skkd.utils._validation import (
+    FINITE_REAL,
+    NON_NEGATIVE_REAL,
+    POSITIVE_REAL,
+    UNIT_INTERVAL,
+    invalid_parameter,
+    refuse_bool_parameters,
+)
 
 __all__ = ["ECGQuality", "EDAQuality", "PPGQuality", "QualitySelector", "eda_rule_flags"]
 
@@ -44,24 +53,18 @@ ZHAO_LEVELS = {"Unacceptable": 0.0, "Barely acceptable": 0.5, "Excellent": 1.0}
 
 
 # --- the EDA rules -------------------------------------------------------------------------
-def _check_range(value, name: str, owner: str) -> tuple[float, float]:
+#: what a (low, high) range parameter must be
+RANGE = "a pair (low, high) of finite numbers with low < high"
+
+
+def _is_range(value) -> bool:
+    """Whether ``value`` is a pair ``(low, high)`` of finite numbers with ``low < high``."""
     try:
-        lo, hi = (float(v) for v in value)
+        lo, hi = value
     except (TypeError, ValueError):
-        raise TypeError(f"{owner}: {name} must be a pair (low, high), got {value!r}.") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise ValueError(f"{owner}: {name} must be finite with low < high, got {value!r}.")
-    return lo, hi
-
-
-def _check_positive(value, name: str, owner: str, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be a number, got {value!r}.")
-    ok = value >= 0 if allow_zero else value > 0
-    if not (math.isfinite(value) and ok):
-        bound = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{owner}: {name} must be a finite {bound} number, got {value!r}.")
-    return float(value)
+        return False
+    finite = all(FINITE_REAL.is_satisfied_by(v) and not isinstance(v, bool) for v in (lo, hi))
+    return finite and lo < hi
 
 
 def _dilate(flags: np.ndarray, half_width: int) -> np.ndarray:
@@ -203,6 +206,13 @@ class EDAQuality(WindowFeatureExtractor):
         "eda_max_abs_slope",
     )
 
+    _parameter_constraints: dict = {
+        **WindowFeatureExtractor._parameter_constraints,
+        "eda_range": ["array-like"],
+        "max_slope": [POSITIVE_REAL],
+        "margin_s": [NON_NEGATIVE_REAL],
+    }
+
     def __init__(
         self,
         fs: float = 4,
@@ -222,15 +232,13 @@ class EDAQuality(WindowFeatureExtractor):
 
     def _check_params(self) -> None:
         super()._check_params()
-        name = type(self).__name__
-        _check_range(self.eda_range, "eda_range", name)
-        _check_positive(self.max_slope, "max_slope", name)
-        _check_positive(self.margin_s, "margin_s", name, allow_zero=True)
+        if not _is_range(self.eda_range):
+            raise invalid_parameter(self, "eda_range", RANGE, self.eda_range)
 
     def _window_features(self, x):
         fs = float(self.fs)
         flags = eda_rule_flags(
-            x, fs, eda_range=_check_range(self.eda_range, "eda_range", ""),
+            x, fs, eda_range=self.eda_range,
             max_slope=float(self.max_slope), margin_s=float(self.margin_s),
         )
         values = [
@@ -261,15 +269,14 @@ class _CardiacQuality(WindowFeatureExtractor):
         return tuple(f"{self._prefix}_{m}" for m in self._check_methods())
 
     def _check_methods(self) -> tuple[str, ...]:
+        """The methods as a tuple; what the constraints cannot say about them."""
         methods = (self.methods,) if isinstance(self.methods, str) else tuple(self.methods)
-        unknown = [m for m in methods if m not in self._methods]
-        if not methods or unknown:
-            raise ValueError(
-                f"{type(self).__name__}: methods must be a non-empty subset of "
-                f"{list(self._methods)}, got {self.methods!r}."
+        if not methods or any(not isinstance(m, str) or m not in self._methods for m in methods):
+            raise invalid_parameter(
+                self, "methods", f"a non-empty subset of {list(self._methods)}", self.methods
             )
         if len(set(methods)) != len(methods):
-            raise ValueError(f"{type(self).__name__}: methods repeat a name: {self.methods!r}.")
+            raise invalid_parameter(self, "methods", "free of repeated names", self.methods)
         return methods
 
     def _check_params(self) -> None:
@@ -347,6 +354,10 @@ class PPGQuality(_CardiacQuality):
 
     _prefix = "ppg"
     _methods = PPG_METHODS
+    _parameter_constraints: dict = {
+        **WindowFeatureExtractor._parameter_constraints,
+        "methods": [StrOptions(set(PPG_METHODS)), "array-like"],
+    }
 
     def __init__(
         self,
@@ -443,6 +454,10 @@ class ECGQuality(_CardiacQuality):
 
     _prefix = "ecg"
     _methods = ECG_METHODS
+    _parameter_constraints: dict = {
+        **WindowFeatureExtractor._parameter_constraints,
+        "methods": [StrOptions(set(ECG_METHODS)), "array-like"],
+    }
 
     def __init__(
         self,
@@ -568,6 +583,22 @@ class QualitySelector(BaseEstimator):
     (2, [0, 0])
     """
 
+    _parameter_constraints: dict = {
+        "max_eda_invalid": [UNIT_INTERVAL, None],
+        "max_motion": [NON_NEGATIVE_REAL, None],
+        "min_ppg_quality": [FINITE_REAL, None],
+        "eda_range": ["array-like"],
+        "max_slope": [POSITIVE_REAL],
+        "temp_range": ["array-like", None],
+        "margin_s": [NON_NEGATIVE_REAL],
+        "motion_feature": [StrOptions(set(ACCFeatures.feature_names))],
+        "ppg_method": [StrOptions(set(PPG_METHODS))],
+        "one_g": [POSITIVE_REAL],
+        "keys": [Mapping, None],
+        "fs": [Mapping, None],
+        "n_jobs": [Integral, None],
+    }
+
     def __init__(
         self,
         *,
@@ -600,55 +631,41 @@ class QualitySelector(BaseEstimator):
         self.n_jobs = n_jobs
 
     # --- parameters --------------------------------------------------------------------
-    def _signals(self) -> list[str]:
-        name = type(self).__name__
-        signals = []
-        if self.max_eda_invalid is not None:
-            v = self.max_eda_invalid
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v <= 1:
-                raise ValueError(f"{name}: max_eda_invalid must be in [0, 1] or None, got {v!r}.")
-            _check_range(self.eda_range, "eda_range", name)
-            _check_positive(self.max_slope, "max_slope", name)
-            _check_positive(self.margin_s, "margin_s", name, allow_zero=True)
-            signals.append("eda")
-            if self.temp_range is not None:
-                _check_range(self.temp_range, "temp_range", name)
-                signals.append("temp")
-        if self.max_motion is not None:
-            _check_positive(self.max_motion, "max_motion", name, allow_zero=True)
-            from skkd.features._acc import ACCFeatures
-
-            if self.motion_feature not in ACCFeatures.feature_names:
-                raise ValueError(
-                    f"{name}: motion_feature must be one of {list(ACCFeatures.feature_names)}, "
-                    f"got {self.motion_feature!r}."
-                )
-            signals.append("acc")
-        if self.min_ppg_quality is not None:
-            v = self.min_ppg_quality
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
-                raise ValueError(f"{name}: min_ppg_quality must be a number or None, got {v!r}.")
-            if self.ppg_method not in PPG_METHODS:
-                raise ValueError(
-                    f"{name}: ppg_method must be one of {list(PPG_METHODS)}, got {self.ppg_method!r}."
-                )
-            signals.append("bvp")
-        if not signals:
-            raise ValueError(
-                f"{name}: every rule is off (max_eda_invalid, max_motion and min_ppg_quality "
-                "are all None); set at least one."
+    def _check_params(self) -> None:
+        """What ``_parameter_constraints`` cannot say (run after them)."""
+        refuse_bool_parameters(self)
+        for param in ("eda_range", "temp_range"):
+            value = getattr(self, param)
+            if value is not None and not _is_range(value):
+                raise invalid_parameter(self, param, RANGE, value)
+        if not self._signals():
+            raise invalid_parameter(
+                self, "max_eda_invalid", "set when max_motion and min_ppg_quality are None "
+                "(every rule is off; set at least one)", self.max_eda_invalid,
             )
         for param in ("keys", "fs"):
             value = getattr(self, param)
-            if value is not None and not isinstance(value, Mapping):
-                raise TypeError(f"{name}: {param} must be a dict or None, got {value!r}.")
             unknown = sorted(set(value or ()) - set(E4_FS))
             if unknown:
-                raise ValueError(
-                    f"{name}: {param} has unknown signals {unknown}; use {sorted(E4_FS)}."
+                raise invalid_parameter(
+                    self, param, f"None or a dict keyed by signals among {sorted(E4_FS)} "
+                    f"(unknown signals {unknown})", value,
                 )
-        for sig in signals:
-            _check_positive(self._fs(sig), f"fs[{sig!r}]", name)
+        for rate in (self.fs or {}).values():
+            if isinstance(rate, bool) or not POSITIVE_REAL.is_satisfied_by(rate):
+                raise invalid_parameter(
+                    self, "fs", "None or a dict of positive sampling rates (Hz)", self.fs
+                )
+
+    def _signals(self) -> list[str]:
+        """The signals the active rules read."""
+        signals = []
+        if self.max_eda_invalid is not None:
+            signals += ["eda", "temp"] if self.temp_range is not None else ["eda"]
+        if self.max_motion is not None:
+            signals.append("acc")
+        if self.min_ppg_quality is not None:
+            signals.append("bvp")
         return signals
 
     def _key(self, signal: str) -> str:
@@ -683,6 +700,8 @@ class QualitySelector(BaseEstimator):
         the motion feature, ``ppg_<method>``; then ``fails_eda``,
         ``fails_motion``, ``fails_ppg`` for the active rules, and ``keep``.
         """
+        self._validate_params()
+        self._check_params()
         signals = self._signals()
         X = self._check_X(X, signals)
         n = len(X)
@@ -694,7 +713,7 @@ class QualitySelector(BaseEstimator):
                     if "temp" in signals else None)
             flags = eda_rule_flags(
                 eda, self._fs("eda"), temp=temp,
-                eda_range=_check_range(self.eda_range, "eda_range", ""),
+                eda_range=self.eda_range,
                 max_slope=float(self.max_slope),
                 temp_range=TEMP_RANGE if self.temp_range is None else self.temp_range,
                 margin_s=float(self.margin_s),
@@ -704,8 +723,6 @@ class QualitySelector(BaseEstimator):
                 table["temp_out_of_range_fraction"] = flags["temp_out_of_range"].mean(axis=-1)
             fails["fails_eda"] = ~(table["eda_invalid_fraction"] <= self.max_eda_invalid)
         if "acc" in signals:
-            from skkd.features._acc import ACCFeatures
-
             acc = ACCFeatures(fs=self._fs("acc"), one_g=self.one_g, n_jobs=self.n_jobs, verbose=0)
             F = acc.fit_transform(X[self._key("acc")])
             motion = F[:, list(acc.feature_names).index(self.motion_feature)]
@@ -729,8 +746,10 @@ class QualitySelector(BaseEstimator):
         return self.quality_table(X)["keep"].to_numpy()
 
     # --- estimator / sampler API -------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and that ``X`` holds the signals the rules need."""
+        self._check_params()
         self.signals_ = self._signals()
         self._check_X(X, self.signals_)
         return self

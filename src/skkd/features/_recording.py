@@ -16,12 +16,14 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
+from numbers import Real
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import sosfiltfilt
 from sklearn.base import clone
+from sklearn.utils._param_validation import validate_params
 
 from skkd.datasets._windowing import _window_plan
 from skkd.features._acc import (
@@ -41,6 +43,7 @@ from skkd.features._eda import (
     eda_components,
     scr_peaks,
 )
+from skkd.utils._validation import FINITE_REAL, POSITIVE_REAL, invalid_parameter
 from skkd.features._temp import TEMPFeatures
 
 __all__ = ["recording_features"]
@@ -54,8 +57,24 @@ DEFAULT_EXTRACTORS: dict[str, type] = {
 }
 
 _NONFINITE = "window contains NaN or infinite values"
+_NAME = "recording_features"
 
 
+@validate_params(
+    {
+        "signals": [Mapping],
+        "fs": [Mapping, POSITIVE_REAL, None],
+        "window_s": [POSITIVE_REAL],
+        "step_s": [POSITIVE_REAL, None],
+        "start": [FINITE_REAL, None],
+        "stop": [FINITE_REAL, None],
+        "t0": [Mapping, FINITE_REAL, None],
+        "t_start": ["array-like", None],
+        "extractors": [Mapping, None],
+        "per_window": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def recording_features(
     signals: Mapping,
     fs: Mapping[str, float] | float | None = None,
@@ -181,13 +200,10 @@ def recording_features(
     >>> F.shape                                                       # doctest: +SKIP
     (117, 49)
     """
-    if not isinstance(signals, Mapping) or not signals:
-        raise ValueError(
-            "signals must be a non-empty dict of signal name to samples, got "
-            f"{signals!r:.80}."
+    if not signals:
+        raise invalid_parameter(
+            _NAME, "signals", "a non-empty dict of signal name to samples", signals
         )
-    if not isinstance(per_window, (bool, np.bool_)):
-        raise TypeError(f"per_window must be True or False, got {per_window!r}.")
     chosen = _choose_signals(signals, extractors)
     picked = {n: signals[n] for n in chosen}
     sub = lambda v: {n: v[n] for n in chosen if n in v} if isinstance(v, Mapping) else v  # noqa: E731
@@ -211,25 +227,24 @@ def _choose_signals(signals: Mapping, extractors) -> dict:
     if extractors is None:
         chosen = {n: None for n in signals if n in DEFAULT_EXTRACTORS}
         if not chosen:
-            raise ValueError(
-                f"no extractor for signals {list(signals)}: name them "
-                f"{sorted(DEFAULT_EXTRACTORS)} or pass extractors={{name: extractor}}."
+            raise invalid_parameter(
+                _NAME, "signals", f"a dict holding a signal among {sorted(DEFAULT_EXTRACTORS)} "
+                "(the others have no default extractor), or pass extractors={name: extractor}",
+                list(signals),
             )
         return chosen
-    if not isinstance(extractors, Mapping) or not extractors:
-        raise TypeError(
-            "extractors must be a non-empty dict of signal name to feature extractor, "
-            f"got {extractors!r:.80}."
+    if not extractors or not all(isinstance(e, WindowFeatureExtractor)
+                                 for e in extractors.values()):
+        raise invalid_parameter(
+            _NAME, "extractors", "a non-empty dict of signal name to skkd window feature "
+            "extractor (EDAFeatures, BVPFeatures...)", extractors,
         )
     missing = [n for n in extractors if n not in signals]
     if missing:
-        raise ValueError(f"extractors name signals {missing} that signals does not hold.")
-    for n, e in extractors.items():
-        if not isinstance(e, WindowFeatureExtractor):
-            raise TypeError(
-                f"extractors[{n!r}] must be a skkd window feature extractor (EDAFeatures, "
-                f"BVPFeatures...), got {type(e).__name__}."
-            )
+        raise invalid_parameter(
+            _NAME, "extractors", f"keyed by names in signals, which does not hold {missing}",
+            extractors,
+        )
     return dict(extractors)
 
 
@@ -237,10 +252,11 @@ def _extractor_for(name: str, given, rate: float) -> WindowFeatureExtractor:
     if given is None:
         return DEFAULT_EXTRACTORS[name](fs=rate, verbose=0)
     fs = getattr(given, "fs", None)
-    if fs is not None and not np.isclose(float(fs), rate):
-        raise ValueError(
-            f"extractors[{name!r}] has fs={fs!r} but signal {name!r} is sampled at "
-            f"{rate:g} Hz."
+    if isinstance(fs, Real) and not np.isclose(fs, rate):
+        raise invalid_parameter(
+            _NAME, "extractors", "extractors whose fs is their signal's rate; "
+            f"extractors[{name!r}] has fs={fs!r} but signal {name!r} is sampled at {rate:g} Hz",
+            given,
         )
     return given  # its parameters are checked by transform_recording
 

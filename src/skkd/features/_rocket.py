@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import importlib
-import numbers
 from collections.abc import Mapping
+from numbers import Integral
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skkd.utils._validation import POSITIVE_INT, refuse_bool_parameters
 
 __all__ = ["MiniRocketFeatures", "minirocket_backend"]
 
@@ -21,16 +24,16 @@ _BACKENDS = (
 )
 #: MiniRocket needs windows of at least this many samples
 MIN_LENGTH = 9
+BACKEND_OPTIONS = StrOptions({"auto", "sktime", "aeon"})
 
 
+@validate_params({"backend": [BACKEND_OPTIONS]}, prefer_skip_nested_validation=True)
 def minirocket_backend(backend: str = "auto"):
     """``(name, class)`` of the MiniRocket of ``backend`` ("sktime", "aeon" or "auto").
 
     ``"auto"`` returns the first installed, sktime first. Raises ``ImportError``
     naming the extra to install when none is available.
     """
-    if backend not in ("auto", "sktime", "aeon"):
-        raise ValueError(f"backend must be 'auto', 'sktime' or 'aeon', got {backend!r}.")
     errors = []
     for name, module, cls in _BACKENDS:
         if backend not in ("auto", name):
@@ -85,6 +88,14 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
     (20, 168)
     """
 
+    _parameter_constraints: dict = {
+        "num_kernels": [Interval(Integral, 84, None, closed="left")],
+        "max_dilations_per_kernel": [POSITIVE_INT],
+        "backend": [BACKEND_OPTIONS],
+        "n_jobs": [POSITIVE_INT],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         num_kernels: int = 10_000,
@@ -124,12 +135,11 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
         flat = validate_data(self, arr.reshape(n, c * T), reset=reset, dtype=np.float64)
         return flat.reshape(n, c, T)
 
-    def _check_params(self):
-        for param, low in (("num_kernels", 84), ("max_dilations_per_kernel", 1), ("n_jobs", 1)):
-            v = getattr(self, param)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-                raise ValueError(f"{param} must be an integer >= {low}, got {v!r}.")
+    def _check_params(self) -> None:
+        """What ``_parameter_constraints`` cannot say (run after them)."""
+        refuse_bool_parameters(self)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn MiniRocket's biases from the windows ``X`` (labels are not read)."""
         self._check_params()

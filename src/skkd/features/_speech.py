@@ -10,13 +10,14 @@ module imports neither librosa nor numba; the tests compare with librosa.
 from __future__ import annotations
 
 import functools
-import numbers
+from numbers import Real
 
 import numpy as np
 import scipy.fft
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skkd.features._logmel import (
@@ -28,6 +29,12 @@ from skkd.features._logmel import (
     mel_filterbank,
     power_to_db,
     stft,
+)
+from skkd.utils._validation import (
+    FINITE_REAL,
+    POSITIVE_INT,
+    invalid_parameter,
+    refuse_bool_parameters,
 )
 
 __all__ = ["SpeechFeatures", "chroma_filterbank", "estimate_tuning"]
@@ -112,6 +119,20 @@ class SpeechFeatures(TransformerMixin, BaseEstimator):
     ['mfcc_0_mean', 'spectral_bandwidth_std']
     """
 
+    _parameter_constraints: dict = {
+        "sr": [POSITIVE_INT],
+        "output": [StrOptions({"stats", "frames"})],
+        "stats": [tuple, list],
+        "n_mfcc": [POSITIVE_INT],
+        "n_chroma": [POSITIVE_INT],
+        "n_mels": [POSITIVE_INT],
+        "n_fft": [POSITIVE_INT],
+        "hop_length": [POSITIVE_INT],
+        "roll_percent": [Interval(Real, 0, 1, closed="neither")],
+        "tuning": [FINITE_REAL, None],
+        "batch_size": [POSITIVE_INT],
+    }
+
     def __init__(
         self,
         sr: int = 22050,
@@ -141,28 +162,16 @@ class SpeechFeatures(TransformerMixin, BaseEstimator):
 
     # -- validation ----------------------------------------------------------
     def _check_params(self) -> None:
-        name = type(self).__name__
-        for attr in ("sr", "n_mfcc", "n_chroma", "n_mels", "n_fft", "hop_length", "batch_size"):
-            v = getattr(self, attr)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name}: {attr} must be a positive int, got {v!r}.")
+        """What ``_parameter_constraints`` cannot say (run after them)."""
+        refuse_bool_parameters(self)
         if self.n_mfcc > self.n_mels:
-            raise ValueError(f"{name}: n_mfcc ({self.n_mfcc}) cannot exceed n_mels ({self.n_mels}).")
-        if self.output not in ("stats", "frames"):
-            raise ValueError(f"{name}: output must be 'stats' or 'frames', got {self.output!r}.")
-        if (
-            isinstance(self.stats, str)
-            or not isinstance(self.stats, (tuple, list))
-            or not self.stats
-            or any(s not in _STATS for s in self.stats)
-        ):
-            raise ValueError(
-                f"{name}: stats must be a non-empty tuple among {sorted(_STATS)}, got {self.stats!r}."
+            raise invalid_parameter(
+                self, "n_mfcc", f"at most n_mels={self.n_mels}", self.n_mfcc
             )
-        if not (isinstance(self.roll_percent, numbers.Real) and 0 < self.roll_percent < 1):
-            raise ValueError(f"{name}: roll_percent must be in (0, 1), got {self.roll_percent!r}.")
-        if self.tuning is not None and not isinstance(self.tuning, numbers.Real):
-            raise ValueError(f"{name}: tuning must be None or a number, got {self.tuning!r}.")
+        if not self.stats or any(not isinstance(s, str) or s not in _STATS for s in self.stats):
+            raise invalid_parameter(
+                self, "stats", f"a non-empty tuple among {sorted(_STATS)}", self.stats
+            )
 
     def _validate(self, X, *, reset: bool) -> np.ndarray:
         # float32 clips, as librosa sees audio read from files (int PCM scaled)
@@ -170,6 +179,7 @@ class SpeechFeatures(TransformerMixin, BaseEstimator):
         return validate_data(self, X, reset=reset, dtype=np.float32)
 
     # -- API -----------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the clips and build the mel and chroma filterbanks.
 
@@ -211,6 +221,7 @@ class SpeechFeatures(TransformerMixin, BaseEstimator):
             (columns as in :meth:`get_feature_names_out`).
         """
         check_is_fitted(self, "mel_basis_")
+        self._validate_params()
         self._check_params()
         X = self._validate(X, reset=False)
         n_frames = _n_frames(X.shape[1], self.n_fft, self.hop_length, center=True)

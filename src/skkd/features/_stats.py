@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skkd.utils import check_signal_windows
+from skkd.utils._validation import invalid_parameter
 
 __all__ = ["WindowStatistics"]
 
@@ -54,15 +56,17 @@ class WindowStatistics(TransformerMixin, BaseEstimator):
     ['ch0_mean']
     """
 
+    _parameter_constraints: dict = {"stats": [StrOptions(set(_STATS)), "array-like"]}
+
     def __init__(self, stats: tuple[str, ...] = ("mean", "std", "min", "max", "slope")):
         self.stats = stats
 
     def _check_stats(self) -> tuple[str, ...]:
+        """The statistics' names as a tuple; what the constraints cannot say (run after them)."""
         stats = (self.stats,) if isinstance(self.stats, str) else tuple(self.stats)
-        unknown = [s for s in stats if s not in _STATS]
-        if not stats or unknown:
-            raise ValueError(
-                f"stats must be a non-empty subset of {sorted(_STATS)}, got {self.stats!r}."
+        if not stats or any(not isinstance(s, str) or s not in _STATS for s in stats):
+            raise invalid_parameter(
+                self, "stats", f"a non-empty subset of {sorted(_STATS)}", self.stats
             )
         return stats
 
@@ -70,6 +74,7 @@ class WindowStatistics(TransformerMixin, BaseEstimator):
         arr = check_signal_windows(X, name="X", min_length=1)
         return arr[:, None, :] if arr.ndim == 2 else arr
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Record the number of channels (and check the statistics' names)."""
         self._check_stats()
@@ -80,6 +85,7 @@ class WindowStatistics(TransformerMixin, BaseEstimator):
     def transform(self, X) -> np.ndarray:
         """Statistics of every window: ``(n, n_channels * len(stats))``."""
         check_is_fitted(self, "n_channels_")
+        self._validate_params()
         stats = self._check_stats()
         arr = self._windows(X)
         if arr.shape[1] != self.n_channels_:
@@ -92,6 +98,7 @@ class WindowStatistics(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """``ch{c}_{stat}`` for every channel and statistic."""
         check_is_fitted(self, "n_channels_")
+        self._validate_params()
         stats = self._check_stats()
         return np.asarray(
             [f"ch{c}_{s}" for c in range(self.n_channels_) for s in stats], dtype=object

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skkd.utils._validation import (
+    NON_NEGATIVE_INT,
+    POSITIVE_INT,
+    invalid_parameter,
+    refuse_bool_parameters,
+)
 
 __all__ = ["SubjectStandardScaler"]
 
 #: the string modes of ``calibration`` (an int K is the fourth)
 CALIBRATION_MODES = ("all", "expanding", "mask")
 DEFAULT_CALIBRATION = 10
+CALIBRATION = [NON_NEGATIVE_INT, StrOptions(set(CALIBRATION_MODES))]
 
 
 class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -122,6 +129,13 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
     [1.0, 1.22, 1.73]
     """
 
+    _parameter_constraints: dict = {
+        "calibration": CALIBRATION,
+        "with_mean": ["boolean"],
+        "with_std": ["boolean"],
+        "min_windows": [POSITIVE_INT],
+    }
+
     def __init__(self, calibration=DEFAULT_CALIBRATION, *, with_mean: bool = True,
                  with_std: bool = True, min_windows: int = 2):
         self.calibration = calibration
@@ -130,12 +144,8 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         self.min_windows = min_windows
 
     def _check_params(self) -> None:
-        m = self.min_windows
-        if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1:
-            raise ValueError(
-                f"SubjectStandardScaler: min_windows must be a positive int, got {m!r}."
-            )
-        _check_calibration(self.calibration)
+        """What ``_parameter_constraints`` cannot say (run after them)."""
+        refuse_bool_parameters(self)
 
     @staticmethod
     def _check_groups(groups, n: int) -> np.ndarray:
@@ -149,6 +159,7 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
             )
         return groups
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, groups=None):
         """Learn pooled fallback statistics (labels are ignored).
 
@@ -194,6 +205,7 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         ndarray of shape (n_windows, n_features)
         """
         check_is_fitted(self, "mean_")
+        self._validate_params()
         self._check_params()
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
         n = len(X)
@@ -271,6 +283,7 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         std = np.sqrt(np.maximum(s2 / safe - mean_d**2, 0.0))
         return self._finish(count >= self.min_windows, shift + mean_d, std)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, groups=None, time=None, calibration_mask=None) -> np.ndarray:
         """``fit(X, y, groups)`` then ``transform(X, groups, time, calibration_mask)``."""
         return self.fit(X, y, groups=groups).transform(
@@ -282,6 +295,7 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         return tags
 
 
+@validate_params({"calibration": CALIBRATION}, prefer_skip_nested_validation=True)
 def describe_calibration(calibration) -> str:
     """A short text for table headers: how a :class:`SubjectStandardScaler` calibrates.
 
@@ -290,7 +304,9 @@ def describe_calibration(calibration) -> str:
     >>> describe_calibration("all")
     'per subject, all windows (transductive)'
     """
-    _check_calibration(calibration)
+    if isinstance(calibration, bool):
+        raise invalid_parameter("describe_calibration", "calibration", "a number, not a bool",
+                                calibration)
     if calibration == "all":
         return "per subject, all windows (transductive)"
     if calibration == "expanding":
@@ -300,19 +316,6 @@ def describe_calibration(calibration) -> str:
     if calibration == 0:
         return "pooled training statistics (K=0)"
     return f"per subject, first {int(calibration)} windows"
-
-
-def _check_calibration(calibration) -> None:
-    if isinstance(calibration, str):
-        if calibration in CALIBRATION_MODES:
-            return
-    elif (isinstance(calibration, numbers.Integral) and not isinstance(calibration, bool)
-          and calibration >= 0):
-        return
-    raise ValueError(
-        "SubjectStandardScaler: calibration must be a non-negative int K (first K "
-        f"windows of each subject) or one of {list(CALIBRATION_MODES)}, got {calibration!r}."
-    )
 
 
 def _check_row_values(values, n: int, name: str):

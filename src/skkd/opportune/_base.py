@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
@@ -36,11 +36,26 @@ class BaseSelector(OutlierMixin, BaseEstimator):
     windows means something else on 30-s windows.
 
     Subclasses implement ``_fit_mask(X, y) -> bool array`` (fit, then the mask
-    of the training windows) and ``_predict_mask(X) -> bool array``.
+    of the training windows) and ``_predict_mask(X) -> bool array``, and
+    declare ``_parameter_constraints`` plus, in ``_check_params``, what those
+    cannot say. The fit methods check both first; methods that read the
+    parameters after fit call ``_check_fitted``, which checks them again
+    (``set_params`` may have changed them).
     """
 
     #: whether X's values are read (False for the content-blind baselines)
     _reads_values = True
+
+    _parameter_constraints: dict = {}
+
+    def _check_params(self) -> None:
+        """What ``_parameter_constraints`` cannot say (run after them); nothing here."""
+
+    def _check_fitted(self) -> None:
+        """Raise ``NotFittedError`` before fit, then validate the parameters as fit does."""
+        check_is_fitted(self)
+        self._validate_params()
+        self._check_params()
 
     def _check_X(self, X, *, reset: bool):
         """Validate X; arrays go through sklearn's ``validate_data``.
@@ -98,20 +113,26 @@ class BaseSelector(OutlierMixin, BaseEstimator):
             f"{fitted}; pass windows with the same channels and length as in fit."
         )
 
+    # prefer_skip_nested_validation=False: EstimatorSelector's estimator is validated when fitted
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Fit the selector on windows ``X`` (``y`` is used only by estimator-based selectors)."""
+        self._check_params()
         self._fit_mask(X, y)
         return self
 
     def predict(self, X) -> np.ndarray:
         """1 for an opportune window, 0 otherwise, shape ``(n_windows,)``."""
-        check_is_fitted(self)
+        self._check_fitted()
         return self._predict_mask(X).astype(np.int64)
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit_predict(self, X, y=None) -> np.ndarray:
         """Fit, then return the 0/1 marks of the training windows."""
+        self._check_params()
         return self._fit_mask(X, y).astype(np.int64)
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit_resample(self, X, y):
         """Fit on ``(X, y)`` and return the opportune windows and their labels.
 
@@ -124,6 +145,7 @@ class BaseSelector(OutlierMixin, BaseEstimator):
             raise ValueError(f"y has {len(y)} labels for {n} windows.")
         if isinstance(X, Mapping) and not isinstance(X, Modalities):
             X = Modalities(X)
+        self._check_params()
         mask = self._fit_mask(X, y)
         keep = np.flatnonzero(mask)
         X_kept = X[keep] if isinstance(X, Mapping) else _safe_indexing(X, keep)

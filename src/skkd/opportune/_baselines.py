@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import HasMethods, Interval
 
 from skkd.opportune._base import BaseSelector
+from skkd.utils._validation import refuse_bools
 from skkd.opportune._signals import n_windows_of
+from skkd.utils._validation import NON_NEGATIVE_INT, POSITIVE_INT, invalid_parameter
 
 __all__ = ["EstimatorSelector", "FixedIntervalSelector", "RandomSelector"]
 
@@ -38,15 +40,18 @@ class FixedIntervalSelector(BaseSelector):
 
     _reads_values = False
 
+    _parameter_constraints: dict = {"every": [POSITIVE_INT], "offset": [NON_NEGATIVE_INT]}
+
     def __init__(self, *, every=4, offset=0):
         self.every = every
         self.offset = offset
 
+    def _check_params(self) -> None:
+        refuse_bools(self, every=self.every, offset=self.offset)
+        if self.offset >= self.every:
+            raise invalid_parameter(self, "offset", f"an int in [0, every={self.every})", self.offset)
+
     def _positions_mask(self, X) -> np.ndarray:
-        if not isinstance(self.every, Integral) or isinstance(self.every, bool) or self.every < 1:
-            raise ValueError(f"every must be a positive integer, got {self.every!r}.")
-        if not isinstance(self.offset, Integral) or not 0 <= self.offset < self.every:
-            raise ValueError(f"offset must be an integer in [0, every), got {self.offset!r}.")
         n = n_windows_of(X)
         return self._nonempty(np.arange(n) % self.every == self.offset, type(self).__name__)
 
@@ -60,7 +65,7 @@ class FixedIntervalSelector(BaseSelector):
 
     def score_samples(self, X) -> np.ndarray:
         """1.0 at the kept positions, 0.0 elsewhere."""
-        check_is_fitted(self)
+        self._check_fitted()
         return self._predict_mask(X).astype(float)
 
 
@@ -84,19 +89,24 @@ class RandomSelector(BaseSelector):
 
     _reads_values = False
 
+    _parameter_constraints: dict = {
+        "fraction": [Interval(Real, 0, 1, closed="right")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, *, fraction=0.25, random_state=None):
         self.fraction = fraction
         self.random_state = random_state
 
+    def _check_params(self) -> None:
+        refuse_bools(self, fraction=self.fraction)
+
     def score_samples(self, X) -> np.ndarray:
         """Random scores; the top ``fraction`` of them are the kept windows."""
-        check_is_fitted(self)
+        self._check_fitted()
         return self._random_scores(self._check_X(X, reset=False))
 
     def _random_scores(self, X) -> np.ndarray:
-        f = self.fraction
-        if not isinstance(f, Real) or isinstance(f, bool) or not 0.0 < f <= 1.0:
-            raise ValueError(f"fraction must be a number in (0, 1], got {f!r}.")
         return check_random_state(self.random_state).random_sample(n_windows_of(X))
 
     def _mask(self, X) -> np.ndarray:
@@ -143,6 +153,11 @@ class EstimatorSelector(BaseSelector):
     array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
     """
 
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "opportune_label": "no_validation",  # any label; fit checks it is among the classes
+    }
+
     def __init__(self, estimator, *, opportune_label=1):
         self.estimator = estimator
         self.opportune_label = opportune_label
@@ -153,8 +168,6 @@ class EstimatorSelector(BaseSelector):
                 "EstimatorSelector requires y to be passed, but the target y is None (it fits its "
                 "estimator on (X, y); wrap a fitted one in sklearn.frozen.FrozenEstimator)."
             )
-        if not hasattr(self.estimator, "predict"):
-            raise TypeError(f"estimator must have a predict method, got {type(self.estimator).__name__}.")
         # X is validated by the estimator itself, which knows what input it takes
         self.estimator_ = clone(self.estimator).fit(X, y)
         if hasattr(self.estimator_, "n_features_in_"):
@@ -175,7 +188,7 @@ class EstimatorSelector(BaseSelector):
     def score_samples(self, X) -> np.ndarray:
         """Probability (or decision value) of ``opportune_label``; needs ``predict_proba`` or a binary
         ``decision_function``."""
-        check_is_fitted(self)
+        self._check_fitted()
         est = self.estimator_
         classes = list(getattr(est, "classes_", []))
         if hasattr(est, "predict_proba") and classes:

@@ -45,15 +45,10 @@ from joblib import effective_n_jobs
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from skkd.opportune._hankel import block_views, hankel_lag_table, n_change_points
-from skkd.opportune._rulsif import (
-    BLOCK,
-    FIT_BLOCK,
-    NONNEG,
-    _stage,
-    check_nonneg,
-    one_thread_each,
-    select_and_fit,
-)
+from skkd.opportune._params import positive_grid
+from skkd.utils._validation import refuse_bools
+from skkd.opportune._rulsif import BLOCK, FIT_BLOCK, NONNEG, _stage, one_thread_each, select_and_fit
+from skkd.utils._validation import POSITIVE_INT, POSITIVE_REAL, invalid_parameter
 
 __all__ = ["ChangeScores", "MEDIAN_FACTOR", "rulsif_change_scores", "median_heuristic"]
 
@@ -86,46 +81,52 @@ class ChangeScores(NamedTuple):
     ridge: np.ndarray
 
 
-def _check_int(value, name: str, minimum: int) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
+#: constraints of the RuLSIF parameters shared by :func:`rulsif_change_scores` and
+#: :class:`~skkd.opportune.RuLSIFOpportuneSelector`; :func:`check_rulsif_params` adds the rest
+RULSIF_CONSTRAINTS: dict = {
+    "k": [POSITIVE_INT],
+    "n": [POSITIVE_INT],
+    "alpha": [Interval(Real, 0, 1, closed="left")],
+    "sigma": [StrOptions({"median"}), POSITIVE_REAL, "array-like"],
+    "sigma_factors": [None, POSITIVE_REAL, "array-like"],
+    "ridge": [POSITIVE_REAL, "array-like"],
+    "n_centers": [POSITIVE_INT],
+    "standardize": ["boolean"],
+    "nonneg": [StrOptions(set(NONNEG))],
+    "chunk_size": [POSITIVE_INT],
+    "n_jobs": [Integral, None],
+    "random_state": ["random_state", np.random.Generator],
+}
 
 
-def _check_grid(value, name: str) -> np.ndarray:
-    if isinstance(value, str):
-        raise ValueError(f"{name} must be a positive number or a sequence of them, got {value!r}.")
-    grid = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    if grid.ndim != 1 or grid.size == 0 or not np.isfinite(grid).all() or (grid <= 0).any():
-        raise ValueError(f"{name} must be a positive number or a non-empty sequence of positive numbers, got {value!r}.")
-    return grid
+def check_rulsif_params(
+    owner, *, k, n, alpha, sigma, sigma_factors, ridge, n_centers, nonneg, chunk_size
+) -> dict:
+    """What :data:`RULSIF_CONSTRAINTS` cannot say; the parameters as :func:`change_scores_batch` takes them.
 
-
-def check_rulsif_params(k, n, alpha, sigma, sigma_factors, ridge, n_centers, nonneg="refit") -> dict:
-    """Validate the RuLSIF change-score parameters; return them normalised."""
-    nonneg = check_nonneg(nonneg)
-    k = _check_int(k, "k", 1)
-    n = _check_int(n, "n", 1)
-    n_centers = _check_int(n_centers, "n_centers", 1)
-    if not isinstance(alpha, Real) or not 0.0 <= float(alpha) < 1.0:
-        raise ValueError(f"alpha must be a number in [0, 1), got {alpha!r}.")
-    if isinstance(sigma, str):
-        if sigma != "median":
-            raise ValueError(f"sigma must be 'median', a positive number or a sequence of them, got {sigma!r}.")
+    Run after the constraints: refuses booleans as counts, grids with a value
+    that is not finite and positive, ``sigma_factors`` without
+    ``sigma='median'`` and a grid search with ``n < 2``.
+    """
+    refuse_bools(owner, k=k, n=n, n_centers=n_centers, chunk_size=chunk_size)
+    if isinstance(sigma, str):  # 'median'
         sigmas = None
-        factors = np.full(1, MEDIAN_FACTOR) if sigma_factors is None else _check_grid(sigma_factors, "sigma_factors")
+        factors = (
+            np.full(1, MEDIAN_FACTOR) if sigma_factors is None else positive_grid(owner, "sigma_factors", sigma_factors)
+        )
+    elif sigma_factors is not None:
+        raise invalid_parameter(owner, "sigma_factors", "None unless sigma='median'", sigma_factors)
     else:
-        sigmas = _check_grid(sigma, "sigma")
-        if sigma_factors is not None:
-            raise ValueError("sigma_factors only applies with sigma='median'.")
-        factors = None
-    lambdas = _check_grid(ridge, "ridge")
+        sigmas, factors = positive_grid(owner, "sigma", sigma), None
+    lambdas = positive_grid(owner, "ridge", ridge)
     grid_size = lambdas.size * (sigmas.size if sigmas is not None else factors.size)
     if grid_size > 1 and n < 2:
-        raise ValueError(f"cross-validating sigma/ridge needs n >= 2 (leave-one-out), got n={n}.")
+        raise invalid_parameter(
+            owner, "n", "an int >= 2 when sigma or ridge is a grid (leave-one-out cross-validation)", n
+        )
     return dict(
-        k=k, n=n, alpha=float(alpha), sigmas=sigmas, factors=factors, lambdas=lambdas, n_centers=n_centers,
-        nonneg=nonneg,
+        k=int(k), n=int(n), alpha=float(alpha), sigmas=sigmas, factors=factors, lambdas=lambdas,
+        n_centers=int(n_centers), nonneg=nonneg, chunk_size=int(chunk_size),
     )
 
 
@@ -185,6 +186,10 @@ def _median_sigma(table: np.ndarray, k: int, n: int, T: int, name: str) -> np.nd
     return np.sqrt(med)
 
 
+@validate_params(
+    {"x": ["array-like"], "k": [POSITIVE_INT], "n": [POSITIVE_INT], "standardize": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def median_heuristic(x, *, k: int = 10, n: int = 50, standardize: bool = True) -> float:
     """Median distance between Hankel subsequences ``n`` to ``2n - 1`` samples apart.
 
@@ -201,6 +206,7 @@ def median_heuristic(x, *, k: int = 10, n: int = 50, standardize: bool = True) -
     >>> round(median_heuristic(x, k=5, n=20), 3) > 0
     True
     """
+    refuse_bools("median_heuristic", k=k, n=n)
     series = _as_single_series(x, k=k, n=n)
     if standardize:
         series = _standardize(series, "x")
@@ -362,22 +368,7 @@ def change_scores_batch(
 
 
 @validate_params(
-    {
-        "x": ["array-like"],
-        "k": [Interval(Integral, 1, None, closed="left")],
-        "n": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, 1, closed="left")],
-        "sigma": [StrOptions({"median"}), Interval(Real, 0, None, closed="neither"), "array-like"],
-        "sigma_factors": [None, Interval(Real, 0, None, closed="neither"), "array-like"],
-        "ridge": [Interval(Real, 0, None, closed="neither"), "array-like"],
-        "n_centers": [Interval(Integral, 1, None, closed="left")],
-        "symmetric": ["boolean"],
-        "standardize": ["boolean"],
-        "nonneg": [StrOptions(set(NONNEG))],
-        "chunk_size": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [Integral, None],
-        "random_state": ["random_state"],
-    },
+    {"x": ["array-like"], "symmetric": ["boolean"], **RULSIF_CONSTRAINTS},
     prefer_skip_nested_validation=True,
 )
 def rulsif_change_scores(
@@ -459,14 +450,15 @@ def rulsif_change_scores(
     >>> abs(int(cs.index[np.argmax(cs.score)]) - 200) < 15
     True
     """
-    params = check_rulsif_params(k, n, alpha, sigma, sigma_factors, ridge, n_centers, nonneg)
-    chunk_size = _check_int(chunk_size, "chunk_size", 1)
+    params = check_rulsif_params(
+        "rulsif_change_scores", k=k, n=n, alpha=alpha, sigma=sigma, sigma_factors=sigma_factors,
+        ridge=ridge, n_centers=n_centers, nonneg=nonneg, chunk_size=chunk_size,
+    )
     series = _as_single_series(x, k=params["k"], n=params["n"])
     score, sig, lam = change_scores_batch(
         series,
         symmetric=bool(symmetric),
         standardize=bool(standardize),
-        chunk_size=chunk_size,
         random_state=random_state,
         n_jobs=n_jobs,
         **params,

@@ -56,23 +56,21 @@ import threading
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from numbers import Real
 from typing import Sequence
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from threadpoolctl import threadpool_limits
+
+from skkd.opportune._params import positive_grid
+from skkd.utils._validation import POSITIVE_INT, POSITIVE_REAL
 
 __all__ = ["DensityRatioFit", "gaussian_kernel", "refit_nonneg", "relative_density_ratio"]
 
 NONNEG = ("refit", "clip")
 """How ``theta`` is kept non-negative (see the module docstring)."""
-
-
-def check_nonneg(value) -> str:
-    """Validate the ``nonneg`` option."""
-    if not isinstance(value, str) or value not in NONNEG:
-        raise ValueError(f"nonneg must be one of {NONNEG}, got {value!r}.")
-    return value
 
 
 class _Stage:
@@ -540,13 +538,20 @@ def _as_sample(a, name: str, n_features: int | None = None) -> np.ndarray:
     return arr
 
 
-def _as_grid(value, name: str) -> np.ndarray:
-    grid = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= 0):
-        raise ValueError(f"{name} must be a positive number or a non-empty list of positive numbers, got {value!r}.")
-    return grid
-
-
+@validate_params(
+    {
+        "x": ["array-like"],
+        "y": ["array-like"],
+        "alpha": [Interval(Real, 0, 1, closed="left")],
+        "sigma": [POSITIVE_REAL, "array-like"],
+        "ridge": [POSITIVE_REAL, "array-like"],
+        "n_centers": [POSITIVE_INT],
+        "centers": [None, "array-like"],
+        "nonneg": [StrOptions(set(NONNEG))],
+        "random_state": ["random_state", np.random.Generator],
+    },
+    prefer_skip_nested_validation=True,
+)
 def relative_density_ratio(
     x,
     y,
@@ -596,19 +601,14 @@ def relative_density_ratio(
     >>> bool(fit.alpha_pe > 0), fit.ratio([[0.0]]).shape
     (True, (1,))
     """
-    if not 0.0 <= float(alpha) < 1.0:
-        raise ValueError(f"alpha must be in [0, 1), got {alpha!r}.")
     alpha = float(alpha)
-    nonneg = check_nonneg(nonneg)
     x = _as_sample(x, "x")
     y = _as_sample(y, "y", x.shape[1])
     if x.shape[0] < 2 or y.shape[0] < 2:
         raise ValueError("x and y need at least 2 samples each.")
-    sigmas = _as_grid(sigma, "sigma")
-    lambdas = _as_grid(ridge, "ridge")
+    sigmas = positive_grid("relative_density_ratio", "sigma", sigma)
+    lambdas = positive_grid("relative_density_ratio", "ridge", ridge)
     if centers is None:
-        if int(n_centers) < 1:
-            raise ValueError(f"n_centers must be a positive integer, got {n_centers!r}.")
         b = min(int(n_centers), x.shape[0])
         idx = np.random.default_rng(random_state).choice(x.shape[0], size=b, replace=False)
         centers = x[idx]

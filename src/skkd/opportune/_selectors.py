@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from skkd.opportune._base import BaseSelector
-from skkd.opportune._change_scores import _check_int, change_scores_batch, check_rulsif_params
+from skkd.opportune._change_scores import RULSIF_CONSTRAINTS, change_scores_batch, check_rulsif_params
+from skkd.utils._validation import refuse_bools
 from skkd.opportune._signals import stack_windows
 
 __all__ = ["RuLSIFOpportuneSelector"]
@@ -56,7 +57,7 @@ class RuLSIFOpportuneSelector(BaseSelector):
         Fixed score threshold; when given, ``quantile`` is ignored.
     aggregate : {'max', 'mean'}, default='max'
         How the change scores inside a window become the window's score.
-    channels : sequence of int or dict, optional
+    channels : int, sequence of int or dict, optional
         Channels to score (array input), or ``{modality: indices}``.
     modalities : sequence of str, optional
         Keys of a :class:`~skkd.Modalities` input to score (default: all).
@@ -74,7 +75,7 @@ class RuLSIFOpportuneSelector(BaseSelector):
         Time points per batched solve (memory bound).
     n_jobs : int, optional
         Threads for scoring.
-    random_state : int, Generator or None
+    random_state : int, RandomState, Generator or None
         Seeds the kernel centres when ``n > n_centers``.
 
     Attributes
@@ -110,6 +111,15 @@ class RuLSIFOpportuneSelector(BaseSelector):
     >>> y_kept
     array([0, 1, 2, 3])
     """
+
+    _parameter_constraints: dict = {
+        **RULSIF_CONSTRAINTS,
+        "quantile": [Interval(Real, 0, 1, closed="left")],
+        "threshold": [None, Interval(Real, None, None, closed="neither")],
+        "aggregate": [StrOptions({"max", "mean"})],
+        "channels": [None, Integral, "array-like", Mapping],
+        "modalities": [None, "array-like"],
+    }
 
     def __init__(
         self,
@@ -150,12 +160,18 @@ class RuLSIFOpportuneSelector(BaseSelector):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
+    def _check_params(self) -> None:
+        refuse_bools(self, quantile=self.quantile)
+        self._rulsif_params()
+
+    def _rulsif_params(self) -> dict:
+        """The RuLSIF parameters checked and in the form ``change_scores_batch`` takes."""
+        names = ("k", "n", "alpha", "sigma", "sigma_factors", "ridge", "n_centers", "nonneg", "chunk_size")
+        return check_rulsif_params(self, **{name: getattr(self, name) for name in names})
+
     def _scores(self, X, *, reset: bool) -> np.ndarray:
-        params = check_rulsif_params(
-            self.k, self.n, self.alpha, self.sigma, self.sigma_factors, self.ridge, self.n_centers, self.nonneg
-        )
-        if self.aggregate not in ("max", "mean"):
-            raise ValueError(f"aggregate must be 'max' or 'mean', got {self.aggregate!r}.")
+        """Window scores (the callers, fit and ``_check_fitted``, have run the constraints)."""
+        params = self._rulsif_params()
         X = self._check_X(X, reset=reset)
         windows = stack_windows(X, modalities=self.modalities, channels=self.channels)
         if not np.isfinite(windows).all():
@@ -171,7 +187,6 @@ class RuLSIFOpportuneSelector(BaseSelector):
             windows,
             symmetric=True,
             standardize=bool(self.standardize),
-            chunk_size=_check_int(self.chunk_size, "chunk_size", 1),
             random_state=self.random_state,
             n_jobs=self.n_jobs,
             name="X",
@@ -180,12 +195,6 @@ class RuLSIFOpportuneSelector(BaseSelector):
         return scores.max(axis=1) if self.aggregate == "max" else scores.mean(axis=1)
 
     def _fit_mask(self, X, y=None) -> np.ndarray:
-        if self.threshold is None:
-            q = self.quantile
-            if not isinstance(q, Real) or isinstance(q, bool) or not 0.0 <= q < 1.0:
-                raise ValueError(f"quantile must be a number in [0, 1), got {q!r}.")
-        elif not isinstance(self.threshold, Real) or not np.isfinite(self.threshold):
-            raise ValueError(f"threshold must be a finite number or None, got {self.threshold!r}.")
         scores = self._scores(X, reset=True)
         if self.threshold is None:
             if scores.size < 2:
@@ -201,7 +210,7 @@ class RuLSIFOpportuneSelector(BaseSelector):
 
     def score_samples(self, X) -> np.ndarray:
         """Change score of each window (higher = more change), shape ``(n_windows,)``."""
-        check_is_fitted(self)
+        self._check_fitted()
         return self._scores(X, reset=False)
 
     def decision_function(self, X) -> np.ndarray:

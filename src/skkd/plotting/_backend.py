@@ -20,6 +20,14 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 INSTALL_HINT = "pip install skkd[plot]"
 
+#: ``validate_params`` constraints of the options every plot function shares
+FIGURE_CONSTRAINTS = {
+    "ax": "no_validation",  # checked by resolve_axes (matplotlib is imported late)
+    "title": [str, None],
+    "path": [str, os.PathLike, None],
+    "overwrite": ["boolean"],
+}
+
 
 def require_matplotlib(caller: str) -> Any:
     """Import and return matplotlib, or raise an ``ImportError`` naming the fix.
@@ -91,7 +99,9 @@ def check_save_path(path: str | os.PathLike | None, *, overwrite: bool = False,
                     caller: str = "plot") -> Path | None:
     """The file a plot will be saved to, checked before anything is drawn (None: no file).
 
-    The saving rule of every plot function, in one place:
+    ``path`` and ``overwrite`` have passed the caller's ``validate_params``
+    (:data:`FIGURE_CONSTRAINTS`). The saving rule of every plot function, in one
+    place:
 
     - a path without a suffix gets ``.png`` appended, as ``Figure.savefig``
       does (``"fig"`` is written to ``"fig.png"``; a file named ``"fig"`` is
@@ -110,8 +120,6 @@ def check_save_path(path: str | os.PathLike | None, *, overwrite: bool = False,
     """
     if path is None:
         return None
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{caller}: path must be a str or path-like, got {type(path).__name__}.")
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{caller}: path {str(path)!r} is a folder; give a file name, "

@@ -28,15 +28,19 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
+from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval, validate_params
 
 from skkd.plotting._backend import (
-    check_save_path, pretty_name, require_matplotlib, resolve_axes, save_figure,
+    FIGURE_CONSTRAINTS, check_save_path, pretty_name, require_matplotlib, resolve_axes,
+    save_figure,
 )
+from skkd.utils._validation import invalid_parameter
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -110,6 +114,19 @@ def _summary(frame: pd.DataFrame, metrics: list[str], by: list[str]) -> pd.DataF
     return out
 
 
+@validate_params(
+    {
+        "results": "no_validation",  # read_results says what it takes
+        "metrics": [str, "array-like", None],
+        "methods": ["array-like", None],
+        "method_column": [str, "array-like"],
+        "dataset_column": [str],
+        "chance": [Interval(Real, None, None, closed="neither"), None],
+        "value_labels": ["boolean"],
+        **FIGURE_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_kd_comparison(
     results,
     *,
@@ -185,7 +202,8 @@ def plot_kd_comparison(
     )
     label_columns = [method_column] if isinstance(method_column, str) else list(method_column)
     if not label_columns:
-        raise ValueError("method_column is empty; name the column(s) that identify a method.")
+        raise invalid_parameter("plot_kd_comparison", "method_column", "a column name or "
+                                "a non-empty sequence of them", method_column)
     for column in label_columns:
         if column not in frame:
             raise ValueError(
@@ -210,15 +228,14 @@ def plot_kd_comparison(
     else:
         metrics = [metrics] if isinstance(metrics, str) else list(metrics)
         if not metrics:
-            raise ValueError("metrics is empty; name at least one metric.")
+            raise invalid_parameter("plot_kd_comparison", "metrics", "None, a metric name "
+                                    "or a non-empty sequence of them", metrics)
         missing = [m for m in metrics if not has_metric(m)]
         if missing:
             raise ValueError(
                 f"results lacks column(s) {[f'{m}_mean' for m in missing]}; {expected}; "
                 f"got {list(frame.columns)}."
             )
-    if chance is not None and not np.isfinite(chance):
-        raise ValueError(f"chance must be a finite number, got {chance!r}.")
 
     faceted = dataset_column in frame
     by = [dataset_column, method_column] if faceted else [method_column]
@@ -232,7 +249,8 @@ def plot_kd_comparison(
         if unknown:
             raise ValueError(f"methods {unknown} are not in results; available: {all_methods}.")
         if not methods:
-            raise ValueError("methods is empty; name at least one method.")
+            raise invalid_parameter("plot_kd_comparison", "methods", "None or a non-empty "
+                                    "sequence of method names", methods)
     datasets = list(dict.fromkeys(summary[dataset_column])) if faceted else [None]
 
     n_panels = len(datasets)

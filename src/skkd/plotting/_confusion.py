@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import os
+from numbers import Real
 from typing import TYPE_CHECKING
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from skkd.plotting._backend import check_save_path, require_matplotlib, resolve_axes, save_figure
+from skkd.plotting._backend import (
+    FIGURE_CONSTRAINTS,
+    check_save_path,
+    require_matplotlib,
+    resolve_axes,
+    save_figure,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -32,6 +40,22 @@ def _as_labels(y, name: str) -> np.ndarray:
     return arr
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "labels": ["array-like", None],
+        "display_labels": ["array-like", None],
+        "normalize": [StrOptions(set(_NORMALIZE) - {None}), None],
+        "cmap": [str, callable],
+        "values_format": [str, None],
+        "colorbar": ["boolean"],
+        "xticks_rotation": [StrOptions({"auto", "horizontal", "vertical"}),
+                            Interval(Real, None, None, closed="neither")],
+        **FIGURE_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_confusion_matrix(
     y_true,
     y_pred,
@@ -104,10 +128,6 @@ def plot_confusion_matrix(
         raise ValueError(
             f"y_true and y_pred must have the same length, got {y_true.shape[0]} "
             f"and {y_pred.shape[0]}."
-        )
-    if normalize not in _NORMALIZE:
-        raise ValueError(
-            f"normalize must be one of None, 'true', 'pred', 'all'; got {normalize!r}."
         )
     if labels is None:
         labels = np.unique(np.concatenate([y_true, y_pred]))

@@ -8,10 +8,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from sklearn.utils._param_validation import validate_params
 
 from skkd.plotting._backend import (
-    check_save_path, pretty_name, require_matplotlib, resolve_axes, save_figure,
+    FIGURE_CONSTRAINTS, check_save_path, pretty_name, require_matplotlib, resolve_axes,
+    save_figure,
 )
+from skkd.utils._validation import invalid_parameter
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -93,6 +96,10 @@ def _style(key: str) -> dict:
     return {"linestyle": "-", "marker": "o"}
 
 
+@validate_params(
+    {"history": "no_validation", "keys": [str, "array-like", None], **FIGURE_CONSTRAINTS},
+    prefer_skip_nested_validation=True,
+)
 def plot_training_curves(
     history,
     *,
@@ -168,7 +175,8 @@ def plot_training_curves(
                 f"history has no key(s) {missing}; plottable keys are {available}."
             )
         if not keys:
-            raise ValueError("keys is empty; name at least one per-epoch value.")
+            raise invalid_parameter("plot_training_curves", "keys", "None, a key or a "
+                                    "non-empty sequence of keys", keys)
     groups = [
         ("loss", [k for k in keys if "loss" in k]),
         ("score", [k for k in keys if "loss" not in k]),

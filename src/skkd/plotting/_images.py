@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-import numbers
 import os
 from typing import TYPE_CHECKING
 
 import numpy as np
+from sklearn.utils._param_validation import validate_params
 
-from skkd.plotting._backend import check_save_path, require_matplotlib, resolve_axes, save_figure
+from skkd.plotting._backend import (
+    FIGURE_CONSTRAINTS,
+    check_save_path,
+    require_matplotlib,
+    resolve_axes,
+    save_figure,
+)
+from skkd.utils._validation import (
+    NON_NEGATIVE_INT,
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    invalid_parameter,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -30,18 +43,16 @@ def _raw_signal(signal, name: str = "signal") -> np.ndarray:
     return arr
 
 
-def _one_image(image, name: str, channel: int, square: bool) -> np.ndarray:
+def _one_image(image, name: str, channel: int, square: bool, owner: str) -> np.ndarray:
     try:
         arr = np.asarray(image, dtype=float)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be numeric: {exc}") from exc
     expected = "(s, s) or (c, s, s)" if square else "(n_mels, frames) or (1, n_mels, frames)"
     if arr.ndim == 3:
-        if not isinstance(channel, numbers.Integral) or not 0 <= channel < arr.shape[0]:
-            raise ValueError(
-                f"channel must be an integer in [0, {arr.shape[0]}) for a {name} of shape "
-                f"{arr.shape}, got {channel!r}."
-            )
+        if channel >= arr.shape[0]:
+            raise invalid_parameter(owner, "channel", f"below {arr.shape[0]}, the channels "
+                                    f"of a {name} of shape {arr.shape}", channel)
         arr = arr[channel]
     if arr.ndim != 2:
         raise ValueError(
@@ -55,10 +66,11 @@ def _one_image(image, name: str, channel: int, square: bool) -> np.ndarray:
     return arr
 
 
-def _positive(value, name: str) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}.")
-    return float(value)
+def _reject_bool(owner: str, **params) -> None:
+    """Refuse ``True``/``False`` for a rate (``Interval`` takes them as 1/0)."""
+    for name, value in params.items():
+        if isinstance(value, bool):
+            raise invalid_parameter(owner, name, "a positive number, not a bool", value)
 
 
 def _signal_and_image_axes(ax, caller: str):
@@ -68,6 +80,19 @@ def _signal_and_image_axes(ax, caller: str):
     )
 
 
+@validate_params(
+    {
+        "signal": ["array-like"],
+        "image": ["array-like"],
+        "fs": [POSITIVE_REAL, None],
+        "channel": [NON_NEGATIVE_INT],
+        "image_label": [str],
+        "signal_label": [str],
+        "cmap": [str, callable],
+        **FIGURE_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_gaf(
     signal,
     image,
@@ -130,9 +155,10 @@ def plot_gaf(
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     require_matplotlib("plot_gaf")
+    _reject_bool("plot_gaf", fs=fs)
     path = check_save_path(path, overwrite=overwrite, caller="plot_gaf")
     sig = _raw_signal(signal)
-    img = _one_image(image, "image", channel, square=True)
+    img = _one_image(image, "image", channel, square=True, owner="plot_gaf")
     side = img.shape[0]
     if side > sig.size:
         raise ValueError(
@@ -143,7 +169,7 @@ def plot_gaf(
         raise ValueError(
             f"image values span [{img.min():.3g}, {img.max():.3g}]; a GAF lies in [-1, 1]."
         )
-    scale = _positive(fs, "fs") if fs is not None else 1.0
+    scale = float(fs) if fs is not None else 1.0
     duration = sig.size / scale
     unit = "s" if fs is not None else "samples"
 
@@ -168,6 +194,21 @@ def plot_gaf(
     return fig
 
 
+@validate_params(
+    {
+        "signal": ["array-like"],
+        "log_mel": ["array-like"],
+        "sr": [POSITIVE_REAL],
+        "hop_length": [POSITIVE_INT],
+        "fmin": [NON_NEGATIVE_REAL],
+        "fmax": [POSITIVE_REAL, None],
+        "channel": [NON_NEGATIVE_INT],
+        "signal_label": [str],
+        "cmap": [str, callable],
+        **FIGURE_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_log_mel(
     signal,
     log_mel,
@@ -235,17 +276,16 @@ def plot_log_mel(
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     require_matplotlib("plot_log_mel")
+    _reject_bool("plot_log_mel", sr=sr, fmax=fmax)
     path = check_save_path(path, overwrite=overwrite, caller="plot_log_mel")
     import librosa.display
 
     sig = _raw_signal(signal)
-    spec = _one_image(log_mel, "log_mel", channel, square=False)
-    sr = _positive(sr, "sr")
-    if not isinstance(hop_length, numbers.Integral) or hop_length <= 0:
-        raise ValueError(f"hop_length must be a positive integer, got {hop_length!r}.")
-    fmax = sr / 2 if fmax is None else _positive(fmax, "fmax")
-    if not 0 <= fmin < fmax:
-        raise ValueError(f"need 0 <= fmin < fmax, got fmin={fmin!r}, fmax={fmax!r}.")
+    spec = _one_image(log_mel, "log_mel", channel, square=False, owner="plot_log_mel")
+    sr = float(sr)
+    fmax = sr / 2 if fmax is None else float(fmax)
+    if not fmin < fmax:
+        raise invalid_parameter("plot_log_mel", "fmin", f"below fmax={fmax!r}", fmin)
     frames = spec.shape[1]
     expected = sig.size / hop_length
     if abs(frames - expected) > max(5.0, 0.1 * expected):

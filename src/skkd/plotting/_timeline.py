@@ -9,14 +9,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from skkd.plotting._backend import check_save_path, require_matplotlib, resolve_axes, save_figure
+from skkd.plotting._backend import (
+    FIGURE_CONSTRAINTS,
+    check_save_path,
+    require_matplotlib,
+    resolve_axes,
+    save_figure,
+)
+from skkd.utils._validation import NON_NEGATIVE_REAL, invalid_parameter
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
 
 _UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+_FINITE = Interval(numbers.Real, None, None, closed="neither")
 
 
 def _looks_datetime(arr: np.ndarray) -> bool:
@@ -54,15 +63,15 @@ def _to_seconds(x, name: str) -> tuple[np.ndarray, bool]:
     return sec, is_dt
 
 
-def _duration_seconds(value, name: str) -> float:
-    if isinstance(value, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
+def _duration_seconds(value) -> float:
+    """``window_duration`` (seconds or a timedelta, as the constraints allow) in seconds."""
+    if isinstance(value, (_dt.timedelta, np.timedelta64)):
         seconds = pd.Timedelta(value) / pd.Timedelta(1, "s")
-    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-        seconds = float(value)
     else:
-        raise TypeError(f"{name} must be seconds or a timedelta, got {type(value).__name__}.")
-    if not np.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"{name} must be a finite, non-negative duration, got {value!r}.")
+        seconds = float(value)
+    if isinstance(value, bool) or not np.isfinite(seconds) or seconds < 0:
+        raise invalid_parameter("plot_opportune_timeline", "window_duration",
+                                "a finite, non-negative number of seconds or timedelta", value)
     return seconds
 
 
@@ -105,6 +114,26 @@ def _selection(
     )
 
 
+@validate_params(
+    {
+        "t": ["array-like"],
+        "scores": ["array-like"],
+        "selected": ["array-like", None],
+        "threshold": [_FINITE, None],
+        "transitions": "no_validation",  # one time or several: checked below
+        "signal": ["array-like", None],
+        "signal_t": ["array-like", None],
+        # timedeltas first: numpy's timedelta64 also counts as a number
+        "window_duration": [_dt.timedelta, np.timedelta64, NON_NEGATIVE_REAL, None],
+        "window_align": [StrOptions({"start", "center"})],
+        "time_unit": [StrOptions(set(_UNITS))],
+        "origin": [StrOptions({"start"}), _FINITE],
+        "signal_label": [str],
+        "score_label": [str],
+        **FIGURE_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_opportune_timeline(
     t,
     scores,
@@ -211,18 +240,11 @@ def plot_opportune_timeline(
         )
     if np.isinf(score_arr).any() or np.isnan(score_arr).all():
         raise ValueError("scores must be finite (NaN marks a gap; not all may be NaN).")
-    if threshold is not None:
-        if not isinstance(threshold, numbers.Real) or not np.isfinite(threshold):
-            raise ValueError(f"threshold must be a finite number, got {threshold!r}.")
-    if window_align not in ("start", "center"):
-        raise ValueError(f"window_align must be 'start' or 'center', got {window_align!r}.")
-    if time_unit not in _UNITS:
-        raise ValueError(f"time_unit must be one of {sorted(_UNITS)}, got {time_unit!r}.")
 
     if window_duration is None:
         window = float(np.median(np.diff(t_sec))) if t_sec.size > 1 else 0.0
     else:
-        window = _duration_seconds(window_duration, "window_duration")
+        window = _duration_seconds(window_duration)
     mask, spans = (None, np.empty((0, 2)))
     if selected is not None:
         mask, spans = _selection(selected, t_sec, window, window_align)
@@ -256,14 +278,10 @@ def plot_opportune_timeline(
             return pd.to_datetime(np.asarray(sec, dtype=float), unit="s").to_numpy()
         xlabel = "time (UTC)"
     else:
-        if isinstance(origin, str):
-            if origin != "start":
-                raise ValueError(f"origin must be 'start' or a number, got {origin!r}.")
+        if isinstance(origin, str):  # "start"
             start = min(t_sec.min(), sig_t.min()) if sig_t is not None else t_sec.min()
-        elif isinstance(origin, numbers.Real) and np.isfinite(origin):
-            start = float(origin)
         else:
-            raise ValueError(f"origin must be 'start' or a finite number, got {origin!r}.")
+            start = float(origin)
         scale = _UNITS[time_unit]
 
         def to_x(sec):

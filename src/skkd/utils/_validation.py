@@ -20,6 +20,8 @@ NON_NEGATIVE_INT = Interval(Integral, 0, None, closed="left")
 POSITIVE_REAL = Interval(Real, 0, None, closed="neither")
 NON_NEGATIVE_REAL = Interval(Real, 0, None, closed="left")
 UNIT_INTERVAL = Interval(Real, 0, 1, closed="both")
+#: any finite number (NaN and ±inf refused)
+FINITE_REAL = Interval(Real, None, None, closed="neither")
 
 
 def invalid_parameter(owner, name: str, expected: str, value) -> InvalidParameterError:
@@ -34,6 +36,38 @@ def invalid_parameter(owner, name: str, expected: str, value) -> InvalidParamete
     return InvalidParameterError(
         f"The {name!r} parameter of {where} must be {expected}. Got {value!r} instead."
     )
+
+
+def refuse_bools(owner, **params) -> None:
+    """Refuse ``True``/``False`` for numeric parameters.
+
+    ``bool`` is an ``Integral``, so an ``Interval`` constraint takes ``True`` as 1.
+
+    >>> refuse_bools("f", k=3)
+    >>> refuse_bools("f", k=True)
+    Traceback (most recent call last):
+    ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'k' parameter of f must be a number, not a bool. Got True instead.
+    """
+    for name, value in params.items():
+        if isinstance(value, (bool, np.bool_)):
+            raise invalid_parameter(owner, name, "a number, not a bool", value)
+
+
+def refuse_bool_parameters(estimator) -> None:
+    """:func:`refuse_bools` for every parameter whose constraints do not name ``"boolean"``.
+
+    >>> from skkd.features import TEMPFeatures
+    >>> refuse_bool_parameters(TEMPFeatures(fs=True))
+    Traceback (most recent call last):
+    ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'fs' parameter of TEMPFeatures must be a number, not a bool. Got True instead.
+    """
+    refuse_bools(estimator, **{
+        name: getattr(estimator, name)
+        for name, constraints in estimator._parameter_constraints.items()
+        if constraints != "no_validation" and "boolean" not in constraints
+    })
 
 
 def check_signal_windows(
