@@ -385,7 +385,8 @@ def _loo_chol(H, h, phi_x, phi_y, alpha, lambdas):
     """Leave-one-out scores ``(B, n_lambdas)`` of a small batch, a Cholesky factorisation per lambda.
 
     With ``B = H + lambda (n_y - 1) / n_y I = L L'`` the explicit
-    ``B^-1 = L^-T L^-1`` and one product ``[Y; n_x h - X] B^-1`` (samples as
+    ``B^-1 = L^-T L^-1`` (LAPACK's ``potri``: half the time of a triangular
+    solve against the identity followed by ``L^-T L^-1``) and one product ``[Y; n_x h - X] B^-1`` (samples as
     rows) give every left-out pair's weight vector; the scalar terms of
     densratio's formula are row dot products. All lambdas go through each call
     at once (a ``(B, n_lambdas, b, b)`` stack). LAPACK's ``syevd`` costs about
@@ -404,8 +405,10 @@ def _loo_chol(H, h, phi_x, phi_y, alpha, lambdas):
         A[:, :, diag, diag] += (lambdas * ((n_y - 1) / n_y))[None, :, None]
         L, info = torch.linalg.cholesky_ex(torch.from_numpy(A).view(Bk * nl, b, b))
     with _stage("inverse"):
-        Linv = torch.linalg.solve_triangular(L, torch.eye(b, dtype=torch.float64), upper=False)
-        Binv = torch.bmm(Linv.mT, Linv).numpy().reshape(Bk, nl, b, b)
+        failed = info != 0
+        if failed.any():  # LAPACK's potri refuses their partial factors; redone below anyway
+            L[failed] = torch.eye(b, dtype=torch.float64)
+        Binv = torch.cholesky_inverse(L).numpy().reshape(Bk, nl, b, b)
     # a failed factorisation leaves NaN behind; those items are redone below, quietly
     with _stage("leave-one-out"), np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         # rows y_i, x_i and n_x h - x_i: one product gives (B^-1 y_i)' and (B^-1 (n_x h - x_i))'
