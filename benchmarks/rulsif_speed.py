@@ -29,7 +29,7 @@ blocks of 16 points read through strided views of the kernel tables, one fit
 at the chosen width and ridge). Stages: ``kernel`` (exp of the distance
 tables), ``kernel blocks`` (copying the blocks out, before only), ``normal
 equations`` (``H``, ``h``), ``factorisation`` (``eigh`` before, ``potrf``
-now), ``inverse`` (``L^-1``, ``B^-1``; now only), ``leave-one-out``
+now), ``inverse`` (``B^-1`` from the factor by LAPACK's ``potri``; now only), ``leave-one-out``
 (densratio's closed form given the factorisation) and ``fit`` (weights and
 PE of the chosen fit).
 
