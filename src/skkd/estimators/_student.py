@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import _fit_context
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -192,6 +193,15 @@ class DistilledStudentClassifier(NeuralClassifierBase):
         target. A low value means the student has not learnt its targets (too
         few epochs or too small a network for the windows it is taught on):
         read it before a held-out score.
+    teacher_target_score_ : float
+        Balanced accuracy of the soft targets' most probable class on the
+        labelled training windows. With cross-fitted targets (the default,
+        when they are used) it is an out-of-subject estimate of how well the
+        teacher does on new subjects; with in-sample targets it is optimistic.
+        Distillation can only help where this beats the student's own score
+        without KD (for example ``cross_val_score`` of the same student with
+        ``alpha=0`` under ``GroupKFold``): a worse teacher makes the student
+        worse (``docs/when_kd_helps.rst``).
 
     Examples
     --------
@@ -373,10 +383,17 @@ class DistilledStudentClassifier(NeuralClassifierBase):
                 device, array_input=self._input_kind != "dict")
             with self._thread_limit(student, data.X_student):
                 self.net_.fit(*train)
-        student_classes = self._net_proba(net_input).argmax(axis=1)  # teacher keys ignored
-        self.teacher_agreement_ = float(np.mean(student_classes
-                                                == targets.log_proba.argmax(axis=1)))
+        self._record_diagnostics(net_input, targets, data)
         return self
+
+    def _record_diagnostics(self, net_input, targets: TeacherTargets, data) -> None:
+        """``teacher_agreement_`` and ``teacher_target_score_`` (see the class docstring)."""
+        target_classes = targets.log_proba.argmax(axis=1)
+        student_classes = self._net_proba(net_input).argmax(axis=1)  # teacher keys ignored
+        self.teacher_agreement_ = float(np.mean(student_classes == target_classes))
+        labeled = data.labeled
+        self.teacher_target_score_ = float(balanced_accuracy_score(
+            data.y_enc[labeled], target_classes[labeled]))
 
     def _training_data(self, X, y, groups, teacher: ResolvedTeacher) -> _TrainingData:
         """Validate ``X``, ``y``, ``groups``; resolve the student's inputs; encode labels."""
