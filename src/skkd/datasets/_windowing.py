@@ -7,9 +7,9 @@ from numbers import Real
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import validate_params
 
-from skkd.utils._validation import POSITIVE_REAL, invalid_parameter
+from skkd.utils._validation import FINITE_REAL, POSITIVE_REAL, invalid_parameter
 
 __all__ = ["window_signals"]
 
@@ -70,21 +70,19 @@ def _whole_samples(seconds: float, fs: float, name: str, arg: str) -> int:
     return int(round(n))
 
 
-_FINITE = Interval(Real, None, None, closed="neither")
+#: constraints of the windowing arguments (shared with ``recording_features``)
+WINDOWING_CONSTRAINTS = {
+    "signals": [Mapping],
+    "fs": [Mapping, POSITIVE_REAL, None],
+    "window_s": [POSITIVE_REAL],
+    "step_s": [POSITIVE_REAL, None],
+    "start": [FINITE_REAL, None],
+    "stop": [FINITE_REAL, None],
+    "t0": [Mapping, FINITE_REAL, None],
+}
 
 
-@validate_params(
-    {
-        "signals": [Mapping],
-        "fs": [Mapping, POSITIVE_REAL, None],
-        "window_s": [POSITIVE_REAL],
-        "step_s": [POSITIVE_REAL, None],
-        "start": [_FINITE, None],
-        "stop": [_FINITE, None],
-        "t0": [Mapping, _FINITE, None],
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(WINDOWING_CONSTRAINTS, prefer_skip_nested_validation=True)
 def window_signals(
     signals: Mapping,
     fs: Mapping[str, float] | float | None = None,

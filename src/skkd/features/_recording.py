@@ -25,7 +25,7 @@ from scipy.signal import sosfiltfilt
 from sklearn.base import clone
 from sklearn.utils._param_validation import validate_params
 
-from skkd.datasets._windowing import _window_plan
+from skkd.datasets._windowing import WINDOWING_CONSTRAINTS, _window_plan
 from skkd.features._acc import (
     COUNT_DEADBAND_G,
     COUNT_TRUNCATION_G,
@@ -43,7 +43,7 @@ from skkd.features._eda import (
     eda_components,
     scr_peaks,
 )
-from skkd.utils._validation import FINITE_REAL, POSITIVE_REAL, invalid_parameter
+from skkd.utils._validation import invalid_parameter
 from skkd.features._temp import TEMPFeatures
 
 __all__ = ["recording_features"]
@@ -62,13 +62,7 @@ _NAME = "recording_features"
 
 @validate_params(
     {
-        "signals": [Mapping],
-        "fs": [Mapping, POSITIVE_REAL, None],
-        "window_s": [POSITIVE_REAL],
-        "step_s": [POSITIVE_REAL, None],
-        "start": [FINITE_REAL, None],
-        "stop": [FINITE_REAL, None],
-        "t0": [Mapping, FINITE_REAL, None],
+        **WINDOWING_CONSTRAINTS,
         "t_start": ["array-like", None],
         "extractors": [Mapping, None],
         "per_window": ["boolean"],
